@@ -1,0 +1,197 @@
+import type { Dispatcher } from 'undici';
+import {
+  GrowthChannelClosedError,
+  type GrowthChannelError,
+  GrowthChannelHttpError,
+  GrowthChannelNetworkError,
+  GrowthChannelRejectedError,
+  GrowthChannelTimeoutError,
+} from '../errors.js';
+import type { PostbackResponse } from '../schema.js';
+import { isRetryableStatus, parseRetryAfter } from './retry.js';
+
+/** Answers bigger than this are cut: a success answer is `{"status":"ok"}`. */
+export const MAX_RESPONSE_BYTES = 64 * 1024;
+
+export type AttemptResult =
+  | { ok: true; response: PostbackResponse; status: number }
+  | { ok: false; error: GrowthChannelError; retryable: boolean; retryAfterMs?: number | undefined };
+
+export interface AttemptTarget {
+  dispatcher: Dispatcher;
+  origin: string;
+  path: string;
+  /** Builds the headers of one attempt; the key lives only inside this closure's owner. */
+  headers(idempotencyKey: string): Record<string, string>;
+  /** Scrubs the key from an answer body, in case a server echoes request headers back. */
+  redact(text: string): string;
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/** One HTTP attempt. Never throws: every outcome is classified as success, retryable or final. */
+export async function attemptDelivery(
+  target: AttemptTarget,
+  body: string,
+  idempotencyKey: string,
+  timeoutMs: number,
+  closeSignal: AbortSignal,
+): Promise<AttemptResult> {
+  if (closeSignal.aborted) return closed();
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs);
+  timer.unref();
+  const onClose = () => controller.abort(closeSignal.reason);
+  closeSignal.addEventListener('abort', onClose, { once: true });
+  try {
+    const response = await target.dispatcher.request({
+      origin: target.origin,
+      path: target.path,
+      method: 'POST',
+      headers: target.headers(idempotencyKey),
+      body,
+      signal: controller.signal,
+    });
+    const text = target.redact(await readCapped(response.body));
+    return classify(response.statusCode, response.headers, text);
+  } catch (cause) {
+    if (controller.signal.reason === TIMEOUT) {
+      return {
+        ok: false,
+        retryable: true,
+        error: new GrowthChannelTimeoutError(`The attempt took longer than timeoutMs (${timeoutMs} ms).`),
+      };
+    }
+    if (closeSignal.aborted) return closed();
+    return classifyNetworkError(cause, timeoutMs);
+  } finally {
+    clearTimeout(timer);
+    closeSignal.removeEventListener('abort', onClose);
+  }
+}
+
+function closed(): AttemptResult {
+  return {
+    ok: false,
+    retryable: false,
+    error: new GrowthChannelClosedError('The client was closed before this postback was delivered.'),
+  };
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_RESPONSE_BYTES) {
+      chunks.push(buffer.subarray(0, buffer.length - (size - MAX_RESPONSE_BYTES)));
+      body.destroy();
+      break;
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function classify(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): AttemptResult {
+  if (status >= 200 && status < 300) {
+    const parsed = parseJson(text);
+    if (parsed !== null && typeof parsed === 'object' && (parsed as { status?: unknown }).status === 'ok') {
+      return { ok: true, status, response: parsed as PostbackResponse };
+    }
+    return {
+      ok: false,
+      retryable: false,
+      error: new GrowthChannelRejectedError(
+        `The endpoint answered ${status} without {"status":"ok"}, so the postback was not accepted. Answer: ${preview(text)}`,
+        { status, body: text },
+      ),
+    };
+  }
+  if (isRetryableStatus(status)) {
+    return {
+      ok: false,
+      retryable: true,
+      retryAfterMs: parseRetryAfter(headers['retry-after'], Date.now()),
+      error: new GrowthChannelHttpError(`The endpoint answered ${status}. Answer: ${preview(text)}`, {
+        status,
+        body: text,
+      }),
+    };
+  }
+  return {
+    ok: false,
+    retryable: false,
+    error: new GrowthChannelHttpError(finalHttpMessage(status, headers, text), { status, body: text }),
+  };
+}
+
+function finalHttpMessage(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): string {
+  if (status === 401 || status === 403) {
+    return `The endpoint answered ${status}: the API key was refused. Check \`apiKey\` / GROWTH_CHANNEL_API_KEY.`;
+  }
+  if (status >= 300 && status < 400) {
+    const location = headers.location;
+    let host = 'another address';
+    try {
+      if (typeof location === 'string') host = new URL(location, 'http://unknown').host;
+    } catch {}
+    return `The endpoint answered a ${status} redirect to ${host}. Redirects are never followed (the API key would travel with it): set \`baseUrl\` to the final address.`;
+  }
+  if (status === 400 || status === 422) {
+    return `The endpoint refused the postback body (${status}); it is not retried. Answer: ${preview(text)}`;
+  }
+  if (status === 404) {
+    return 'The endpoint answered 404: check `baseUrl` / GROWTH_CHANNEL_BASE_URL (the postback path is appended to it).';
+  }
+  return `The endpoint answered ${status}; it is not retried. Answer: ${preview(text)}`;
+}
+
+function classifyNetworkError(cause: unknown, timeoutMs: number): AttemptResult {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
+    return {
+      ok: false,
+      retryable: true,
+      error: new GrowthChannelTimeoutError(
+        `The attempt timed out (${String(code)}; timeoutMs is ${timeoutMs}).`,
+        {
+          cause,
+        },
+      ),
+    };
+  }
+  const detail = typeof code === 'string' ? code : cause instanceof Error ? cause.message : 'unknown error';
+  return {
+    ok: false,
+    retryable: true,
+    error: new GrowthChannelNetworkError(`The connection to the endpoint failed (${detail}).`, { cause }),
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function preview(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  if (oneLine === '') return '(empty)';
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;
+}
