@@ -40,7 +40,7 @@ describe('extractRefId', () => {
     ['newline', 'abc\ndef'],
     ['NUL', 'abc\u0000'],
     ['double quote', 'abc"'],
-    ["single quote", "abc'"],
+    ['single quote', "abc'"],
     ['angle brackets', '<script>'],
     ['semicolon', 'a;b'],
     ['comma', 'a,b'],

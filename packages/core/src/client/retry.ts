@@ -24,6 +24,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const trimmed = header.trim();
   if (trimmed === '') return undefined;
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // Every HTTP-date form names a weekday or month; without letters, Date.parse would accept '-3'.
+  if (!/[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

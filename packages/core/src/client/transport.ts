@@ -52,8 +52,8 @@ export async function attemptDelivery(
       body,
       signal: controller.signal,
     });
-    const text = target.redact(await readCapped(response.body));
-    return classify(response.statusCode, response.headers, text);
+    const text = await readCapped(response.body);
+    return classify(response.statusCode, response.headers, text, target.redact);
   } catch (cause) {
     if (controller.signal.reason === TIMEOUT) {
       return {
@@ -97,13 +97,18 @@ async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string
 function classify(
   status: number,
   headers: Record<string, string | string[] | undefined>,
-  text: string,
+  raw: string,
+  redact: (text: string) => string,
 ): AttemptResult {
   if (status >= 200 && status < 300) {
-    const parsed = parseJson(text);
+    const parsed = parseJson(raw);
     if (parsed !== null && typeof parsed === 'object' && (parsed as { status?: unknown }).status === 'ok') {
       return { ok: true, status, response: parsed as PostbackResponse };
     }
+  }
+  // Only what goes into an error is scrubbed; the success check above reads the answer as sent.
+  const text = redact(raw);
+  if (status >= 200 && status < 300) {
     return {
       ok: false,
       retryable: false,

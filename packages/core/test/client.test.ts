@@ -1,0 +1,316 @@
+import { describe, expect, it, vi } from 'vitest';
+import { createClient, POSTBACK_PATH } from '../src/index.js';
+import { API_KEY, FAST, rejection, setup } from './helpers.js';
+
+const EXAMPLE = {
+  ref_id: 'abc123xyz',
+  event_name: 'user_converted',
+  revenue: 123,
+  conversion_data: { order_id: 'order_98765', lead_source: 'callrail' },
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('client over loopback', () => {
+  it('sends the exact documented request and resolves with the answer', async () => {
+    const { receiver, client } = await setup();
+    await expect(client.send(EXAMPLE)).resolves.toEqual({ status: 'ok' });
+    const [request] = receiver.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe(POSTBACK_PATH);
+    expect(request?.headers['content-type']).toBe('application/json');
+    expect(request?.headers['x-api-key']).toBe('[redacted]');
+    expect(request?.headers['idempotency-key']).toMatch(UUID);
+    expect(JSON.parse(request?.rawBody ?? '')).toEqual(EXAMPLE);
+    expect(receiver.postbacks).toEqual([EXAMPLE]);
+    expect(client.stats).toMatchObject({ delivered: 1, failed: 0, dropped: 0 });
+  });
+
+  it('appends the postback path to a base URL with a path prefix', async () => {
+    const { receiver } = await setup();
+    const client = createClient({ apiKey: API_KEY, baseUrl: `${receiver.url}/`, ...FAST });
+    await client.send({ ref_id: 'r' });
+    await client.close();
+    expect(receiver.requests[0]?.path).toBe(POSTBACK_PATH);
+    expect(createClient({ apiKey: 'k', baseUrl: 'https://proxy.example/gc/' }).endpoint).toBe(
+      `https://proxy.example/gc${POSTBACK_PATH}`,
+    );
+  });
+
+  it('retries 500 then 503, then succeeds, with one Idempotency-Key for every attempt', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ status: 500 });
+    receiver.inject({ status: 503 });
+    await expect(client.send({ ref_id: 'r1' })).resolves.toEqual({ status: 'ok' });
+    expect(receiver.requests.map((r) => r.status)).toEqual([500, 503, 200]);
+    const keys = new Set(receiver.requests.map((r) => r.headers['idempotency-key']));
+    expect(keys.size).toBe(1);
+  });
+
+  it.each([408, 425, 429, 502, 504])('retries %i', async (status) => {
+    const { receiver, client } = await setup();
+    receiver.inject({ status });
+    await client.send({ ref_id: 'r' });
+    expect(receiver.requests.map((r) => r.status)).toEqual([status, 200]);
+  });
+
+  it('gives up after maxRetries with the last answer in the error', async () => {
+    const { receiver, client } = await setup({ maxRetries: 2 });
+    receiver.inject({ status: 503, times: 10, body: { status: 'error', message: 'maintenance' } });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    expect(error.code).toBe('GC_ERR_HTTP');
+    expect(error.status).toBe(503);
+    expect(error.attempts).toBe(3);
+    expect(error.body).toContain('maintenance');
+    expect(error.idempotencyKey).toMatch(UUID);
+    expect(receiver.requests).toHaveLength(3);
+  });
+
+  it('honours Retry-After (clamped to retryAfterMaxMs) and pauses the whole client', async () => {
+    let sawLimit!: () => void;
+    const limited429 = new Promise<void>((resolve) => {
+      sawLimit = resolve;
+    });
+    const { receiver, client } = await setup({
+      retryAfterMaxMs: 300,
+      maxConcurrency: 2,
+      logger: { debug: (message) => message.includes('retrying') && sawLimit() },
+    });
+    receiver.inject({ status: 429, retryAfter: 120 });
+    const first = client.send({ ref_id: 'first' });
+    await limited429;
+    // A second postback, sent while the client is paused, waits for the gate instead of meeting a 429.
+    const second = client.send({ ref_id: 'second' });
+    await Promise.all([first, second]);
+    const [limited, ...rest] = receiver.requests;
+    expect(limited?.status).toBe(429);
+    expect(rest.map((r) => r.status)).toEqual([200, 200]);
+    for (const request of rest) {
+      expect(request.receivedAt.getTime() - (limited?.receivedAt.getTime() ?? 0)).toBeGreaterThanOrEqual(280);
+    }
+  });
+
+  it('does not retry 401 and says to check the API key, without the key', async () => {
+    const { receiver } = await setup();
+    const wrongKey = 'gc_wrong_key_0000000000';
+    const client = createClient({ apiKey: wrongKey, baseUrl: receiver.url, ...FAST });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    await client.close();
+    expect(error.code).toBe('GC_ERR_HTTP');
+    expect(error.status).toBe(401);
+    expect(error.message).toMatch(/apiKey.*GROWTH_CHANNEL_API_KEY/);
+    expect(receiver.requests).toHaveLength(1);
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(wrongKey);
+  });
+
+  it.each([400, 404, 422])('does not retry %i', async (status) => {
+    const { receiver, client } = await setup();
+    receiver.inject({ status });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    expect(error).toMatchObject({ code: 'GC_ERR_HTTP', status, attempts: 1 });
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('never follows a redirect', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ status: 302 });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    expect(error.code).toBe('GC_ERR_HTTP');
+    expect(error.message).toMatch(/never followed/);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('treats a 2xx without "status": "ok" as a rejection carrying the body, not retried', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ status: 200, body: { status: 'dropped', reason: 'duplicate' } });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    expect(error.code).toBe('GC_ERR_REJECTED');
+    expect(error.status).toBe(200);
+    expect(error.body).toContain('duplicate');
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('times out a slow attempt and retries it', async () => {
+    const { receiver, client } = await setup({ timeoutMs: 100 });
+    receiver.inject({ delayMs: 1_000 });
+    await expect(client.send({ ref_id: 'r' })).resolves.toEqual({ status: 'ok' });
+    expect(receiver.requests.filter((r) => r.accepted)).toHaveLength(1);
+    const error = await (async () => {
+      receiver.inject({ delayMs: 1_000 });
+      const single = createClient({
+        apiKey: API_KEY,
+        baseUrl: receiver.url,
+        ...FAST,
+        timeoutMs: 50,
+        maxRetries: 0,
+      });
+      try {
+        return await rejection(single.send({ ref_id: 'r' }));
+      } finally {
+        await single.close(100);
+      }
+    })();
+    expect(error.code).toBe('GC_ERR_TIMEOUT');
+    expect(error.message).toMatch(/timeoutMs/);
+  });
+
+  it('gives up when deadlineMs passes', async () => {
+    const { receiver, client } = await setup({ timeoutMs: 100, deadlineMs: 250, maxRetries: 100 });
+    receiver.inject({ delayMs: 1_000, times: 100 });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    expect(error.code).toBe('GC_ERR_TIMEOUT');
+    expect(receiver.requests.length).toBeLessThanOrEqual(4);
+  });
+
+  it('retries a connection reset', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ reset: true });
+    await expect(client.send({ ref_id: 'r' })).resolves.toEqual({ status: 'ok' });
+    expect(receiver.postbacks).toHaveLength(1);
+    receiver.inject({ reset: true, times: 10 });
+    const error = await rejection(client.send({ ref_id: 'r2' }));
+    expect(error.code).toBe('GC_ERR_NETWORK');
+    expect(error.attempts).toBe(5);
+  });
+
+  it('reports an unreachable endpoint as a network error', async () => {
+    const { receiver } = await setup();
+    const url = receiver.url;
+    await receiver.close();
+    const client = createClient({ apiKey: API_KEY, baseUrl: url, ...FAST, maxRetries: 1 });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    await client.close();
+    expect(error.code).toBe('GC_ERR_NETWORK');
+    expect(error.message).toMatch(/ECONNREFUSED/);
+  });
+
+  it('rejects invalid postbacks before any request', async () => {
+    const { receiver, client } = await setup();
+    const error = await rejection(client.send({ ref_id: '' }));
+    expect(error.code).toBe('GC_ERR_VALIDATION');
+    expect(receiver.requests).toHaveLength(0);
+  });
+});
+
+describe('track, flush and close', () => {
+  it('delivers everything tracked by flush(), over a few reused connections', async () => {
+    const { receiver, client, errors } = await setup({ maxConcurrency: 4 });
+    for (let i = 0; i < 200; i++) expect(client.track({ ref_id: `r${i}`, revenue: i })).toBe(true);
+    await expect(client.flush()).resolves.toBe(true);
+    expect(receiver.postbacks).toHaveLength(200);
+    expect(new Set(receiver.postbacks.map((p) => p.ref_id)).size).toBe(200);
+    expect(receiver.connections).toBeLessThanOrEqual(4);
+    expect(errors).toEqual([]);
+    expect(client.stats).toEqual({ delivered: 200, failed: 0, dropped: 0, queued: 0, inFlight: 0 });
+  });
+
+  it('reuses keep-alive connections for sequential sends', async () => {
+    const { receiver, client } = await setup();
+    for (let i = 0; i < 20; i++) await client.send({ ref_id: `r${i}` });
+    // undici's pool may open a second socket while the first is being released; never one per send.
+    expect(receiver.connections).toBeLessThanOrEqual(2);
+  });
+
+  it('flush waits for retries in flight and reports final failures to onError', async () => {
+    const { receiver, client, errors } = await setup({ maxRetries: 1 });
+    receiver.inject({ status: 500 });
+    receiver.inject({ status: 400, body: { status: 'error', message: 'bad tracker' } });
+    expect(client.track({ ref_id: 'first' })).toBe(true);
+    await expect(client.flush()).resolves.toBe(true);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.error).toMatchObject({ code: 'GC_ERR_HTTP', status: 400, attempts: 2 });
+    expect(errors[0]?.postback).toEqual({ ref_id: 'first' });
+    expect(client.stats.failed).toBe(1);
+  });
+
+  it('track never throws and reports invalid input to onError', async () => {
+    const { receiver, client, errors } = await setup();
+    expect(client.track({ ref_id: 'r', revenue: Number.NaN })).toBe(false);
+    expect(client.track(null as never)).toBe(false);
+    expect(client.track({ ref_id: 'r', conversion_data: { n: 1n } })).toBe(false);
+    expect(errors.map((e) => e.error.code)).toEqual([
+      'GC_ERR_VALIDATION',
+      'GC_ERR_VALIDATION',
+      'GC_ERR_VALIDATION',
+    ]);
+    await client.flush();
+    expect(receiver.requests).toHaveLength(0);
+    expect(client.stats.dropped).toBe(3);
+  });
+
+  it('an onError that throws does not break track()', async () => {
+    const { receiver } = await setup();
+    const client = createClient({
+      apiKey: API_KEY,
+      baseUrl: receiver.url,
+      onError: () => {
+        throw new Error('handler bug');
+      },
+    });
+    expect(client.track({ ref_id: '' })).toBe(false);
+    await client.close();
+  });
+
+  it('refuses the newest postback when the queue is full, reporting each refusal', async () => {
+    const { receiver, client, errors } = await setup({ maxQueueSize: 5, maxConcurrency: 1 });
+    receiver.inject({ delayMs: 100 });
+    const accepted = Array.from({ length: 8 }, (_, i) => client.track({ ref_id: `r${i}` }));
+    expect(accepted).toEqual([true, true, true, true, true, false, false, false]);
+    expect(errors.map((e) => e.error.code)).toEqual([
+      'GC_ERR_QUEUE_FULL',
+      'GC_ERR_QUEUE_FULL',
+      'GC_ERR_QUEUE_FULL',
+    ]);
+    expect(errors.map((e) => (e.postback as { ref_id: string }).ref_id)).toEqual(['r5', 'r6', 'r7']);
+    await client.flush();
+    expect(receiver.postbacks.map((p) => p.ref_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(client.stats).toMatchObject({ delivered: 5, dropped: 3 });
+  });
+
+  it('flush(timeout) resolves false when delivery takes longer, and delivery goes on', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ delayMs: 300 });
+    client.track({ ref_id: 'slow' });
+    await expect(client.flush(20)).resolves.toBe(false);
+    await expect(client.flush()).resolves.toBe(true);
+    expect(receiver.postbacks).toHaveLength(1);
+  });
+
+  it('close() delivers what is queued, refuses new postbacks, and is idempotent', async () => {
+    const { receiver, client, errors } = await setup();
+    receiver.inject({ delayMs: 100 });
+    for (let i = 0; i < 10; i++) client.track({ ref_id: `r${i}` });
+    const closing = client.close();
+    expect(client.close()).toBe(closing);
+    expect(client.closed).toBe(true);
+    expect(client.track({ ref_id: 'late' })).toBe(false);
+    await expect(client.send({ ref_id: 'late' })).rejects.toMatchObject({ code: 'GC_ERR_CLOSED' });
+    await expect(closing).resolves.toEqual({ delivered: 10, failed: 0, dropped: 1 });
+    expect(receiver.postbacks).toHaveLength(10);
+    expect(errors.map((e) => e.error.code)).toEqual(['GC_ERR_CLOSED']);
+  });
+
+  it('close() abandons what it cannot deliver by its deadline, reporting each one, and never rejects', async () => {
+    const { receiver, client, errors } = await setup({ maxConcurrency: 1 });
+    receiver.inject({ delayMs: 30_000, times: 10 });
+    for (let i = 0; i < 3; i++) client.track({ ref_id: `r${i}` });
+    await vi.waitFor(() => expect(receiver.connections).toBe(1));
+    const started = Date.now();
+    await expect(client.close(100)).resolves.toEqual({ delivered: 0, failed: 0, dropped: 3 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(errors.map((e) => e.error.code)).toEqual(['GC_ERR_CLOSED', 'GC_ERR_CLOSED', 'GC_ERR_CLOSED']);
+    expect(errors.map((e) => (e.postback as { ref_id: string }).ref_id).sort()).toEqual(['r0', 'r1', 'r2']);
+  });
+
+  it('close() cancels a pending retry wait', async () => {
+    const { receiver, client, errors } = await setup({
+      retryAfterMinMs: 60_000,
+      retryAfterMaxMs: 60_000,
+      deadlineMs: 120_000,
+    });
+    receiver.inject({ status: 503, retryAfter: 60 });
+    client.track({ ref_id: 'r' });
+    await receiver.waitForRequests(1);
+    await expect(client.close(50)).resolves.toEqual({ delivered: 0, failed: 0, dropped: 1 });
+    expect(errors[0]?.error.code).toBe('GC_ERR_CLOSED');
+  });
+});
