@@ -317,6 +317,26 @@ describe('capture options', () => {
     );
   });
 
+  it('names a bad client option as `client.<name>`, under the package name', () => {
+    expect(() => createCapture({ client: { timeoutMs: -1 } }, nodeAdapter, '@growth-channel/test')).toThrow(
+      /^@growth-channel\/test: `client\.timeoutMs` must be an integer >= 1/,
+    );
+    expect(() =>
+      createCapture({ client: { apikey: 'x' } as never }, nodeAdapter, '@growth-channel/test'),
+    ).toThrow(/^@growth-channel\/test: unknown option `client\.apikey`/);
+  });
+
+  it('exposes the client on every request context, and reports adapter failures through onError', () => {
+    const errors: GrowthChannelError[] = [];
+    const capture = createCapture({ client: { apiKey: 'k' }, onError: (e) => errors.push(e) }, nodeAdapter);
+    const fakeReq = { url: '/', headers: {} } as Req;
+    expect(capture.handle(fakeReq, {} as ServerResponse).client).toBe(capture.client);
+    capture.reportCaptureError('the adapter failed', new Error('boom'));
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ['GC_ERR_CAPTURE', 'Capture: the adapter failed.'],
+    ]);
+  });
+
   it('does not mutate the options it is given', () => {
     const options = Object.freeze({
       cookie: Object.freeze({ name: 'x' }),

@@ -1,7 +1,7 @@
 import type { CloseResult } from '../client/client.js';
 import { createClient, type GrowthChannelClient, isGrowthChannelClient } from '../client/client.js';
 import type { ClientOptions } from '../client/options.js';
-import { GrowthChannelCaptureError, type GrowthChannelError } from '../errors.js';
+import { GrowthChannelCaptureError, GrowthChannelConfigError, type GrowthChannelError } from '../errors.js';
 import { createRefIdExtractor, type RefIdExtractor } from '../ref-id.js';
 import type { CaptureAdapter } from './adapter.js';
 import { type CookieAttributes, decodeCookieValue, readCookie, serializeCookie } from './cookie.js';
@@ -32,6 +32,11 @@ export interface Capture<Req, Res> {
   readonly ownsClient: boolean;
   /** Flushes and closes the client if this capture created it; a client passed in is only flushed. */
   close(timeoutMs?: number): Promise<CloseResult | undefined>;
+  /**
+   * Reports an adapter's own failure (as `GC_ERR_CAPTURE`) to `onError` and the debug logger, so
+   * framework packages report through the same channel as core. Never throws.
+   */
+  reportCaptureError(what: string, cause: unknown): void;
 }
 
 /**
@@ -45,9 +50,20 @@ export function createCapture<Req, Res>(
 ): Capture<Req, Res> {
   const resolved = resolveCaptureOptions(options, packageName);
   const ownsClient = !isGrowthChannelClient(resolved.client);
-  const client = isGrowthChannelClient(resolved.client)
-    ? resolved.client
-    : createClient(withDefaults(resolved.client, resolved));
+  let client: GrowthChannelClient;
+  if (isGrowthChannelClient(resolved.client)) {
+    client = resolved.client;
+  } else {
+    try {
+      client = createClient(withDefaults(resolved.client, resolved));
+    } catch (error) {
+      // Name the option as the user wrote it: `client.timeoutMs`, under the framework package's name.
+      const message = (error as Error).message
+        .replace(/^@growth-channel\/core: /, '')
+        .replace(/`(\w+)`/, resolved.client === undefined ? '`$1`' : '`client.$1`');
+      throw new GrowthChannelConfigError(`${packageName}: ${message}`, { cause: error });
+    }
+  }
   return new CaptureEngine(resolved, adapter, client, ownsClient);
 }
 

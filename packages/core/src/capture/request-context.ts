@@ -1,3 +1,4 @@
+import type { GrowthChannelClient } from '../client/client.js';
 import { GrowthChannelError, GrowthChannelNoRefIdError } from '../errors.js';
 import type { ConversionFields, PostbackInput, PostbackResponse } from '../schema.js';
 import type { CaptureEngine, RefIdOrigin } from './capture.js';
@@ -19,6 +20,8 @@ export interface GcContext {
    * `GC_ERR_NO_REF_ID` when the request has no ref_id (or no consent), else the client's errors.
    */
   sendConversion(eventName?: string, fields?: ConversionFields): Promise<PostbackResponse>;
+  /** The client conversions are sent with (shared by every request). */
+  readonly client: GrowthChannelClient;
 }
 
 /** @internal The per-request object behind `req.gc`. */
@@ -39,6 +42,10 @@ export class GcRequestContext<Req, Res> implements GcContext {
   get refId(): string | undefined {
     this.#resolve();
     return this.#refId;
+  }
+
+  get client(): GrowthChannelClient {
+    return this.#engine.client;
   }
 
   get refIdSource(): RefIdOrigin | undefined {
