@@ -23,6 +23,7 @@ export {
   createClient,
   type GrowthChannelClient,
   isGrowthChannelClient,
+  type PostbackRequestPreview,
 } from './client/client.js';
 export {
   API_KEY_ENV,
@@ -32,6 +33,7 @@ export {
   DEFAULT_BASE_URL,
   type ErrorHandler,
   type GrowthChannelLogger,
+  isLoopbackHost,
   POSTBACK_PATH,
 } from './client/options.js';
 export { MAX_RESPONSE_BYTES } from './client/transport.js';

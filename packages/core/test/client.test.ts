@@ -25,6 +25,20 @@ describe('client over loopback', () => {
     expect(client.stats).toMatchObject({ delivered: 1, failed: 0, dropped: 0 });
   });
 
+  it('previews the exact request send() makes, with the key redacted', async () => {
+    const { receiver, client } = await setup();
+    const preview = client.preview(EXAMPLE);
+    expect(preview).toMatchObject({ method: 'POST', url: `${receiver.url}${POSTBACK_PATH}` });
+    expect(preview.headers['x-api-key']).toBe('[redacted]');
+    expect(preview.headers['idempotency-key']).toMatch(UUID);
+    await client.send(EXAMPLE);
+    const [sent] = receiver.requests;
+    expect(preview.body).toBe(sent?.rawBody);
+    const { 'idempotency-key': _p, ...previewed } = preview.headers;
+    for (const [name, value] of Object.entries(previewed)) expect(sent?.headers[name]).toBe(value);
+    expect(() => client.preview({ ref_id: '' })).toThrow(/ref_id/);
+  });
+
   it('appends the postback path to a base URL with a path prefix', async () => {
     const { receiver } = await setup();
     const client = createClient({ apiKey: API_KEY, baseUrl: `${receiver.url}/`, ...FAST });

@@ -62,6 +62,29 @@ describe.runIf(built)('the built package', () => {
     }
   });
 
+  it('stays alive while a caller awaits send() or close() through a retry wait', async () => {
+    const receiver = await startReceiver();
+    try {
+      receiver.inject({ status: 503 });
+      receiver.inject({ status: 503 });
+      const script = `
+        import { createClient } from '@growth-channel/core';
+        const options = { apiKey: 'k', baseUrl: ${JSON.stringify(receiver.url)}, backoffBaseMs: 200, backoffMaxMs: 200 };
+        // Nothing else holds this process: only the client's own timers can carry it through the retry.
+        const sent = await createClient(options).send({ ref_id: 'sent' });
+        const tracker = createClient(options);
+        tracker.track({ ref_id: 'tracked' });
+        const closed = await tracker.close();
+        console.log(sent.status, closed.delivered);
+      `;
+      // Math.random is not stubbed, so each backoff is 0-200 ms; both postbacks meet one 503.
+      expect((await nodeAsync(['--input-type=module', '-'], script)).trim()).toBe('ok 1');
+      expect(receiver.postbacks.map((p) => p.ref_id)).toEqual(['sent', 'tracked']);
+    } finally {
+      await receiver.close();
+    }
+  });
+
   it('installs no process-wide handlers', () => {
     const script = `
       const before = ['exit', 'SIGTERM', 'SIGINT', 'beforeExit', 'uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));

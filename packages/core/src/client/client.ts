@@ -35,6 +35,16 @@ export interface ClientStats {
   inFlight: number;
 }
 
+/** The request `send()` would make, as {@link GrowthChannelClient.preview} shows it. */
+export interface PostbackRequestPreview {
+  method: 'POST';
+  url: string;
+  /** Lower-case names; `x-api-key` is `[redacted]` and `idempotency-key` a fresh UUID. */
+  headers: Record<string, string>;
+  /** The exact JSON body. */
+  body: string;
+}
+
 /** What `close()` resolves with. */
 export type CloseResult = Pick<ClientStats, 'delivered' | 'failed' | 'dropped'>;
 
@@ -60,6 +70,11 @@ export interface GrowthChannelClient {
    * `onError`), and releases the connection pool. Idempotent; never rejects.
    */
   close(timeoutMs?: number): Promise<CloseResult>;
+  /**
+   * Validates a postback and returns the HTTP request `send()` would make for it, with the key
+   * redacted: for dry runs and debugging. Throws a validation error like `send()`.
+   */
+  preview(postback: PostbackInput): PostbackRequestPreview;
   /** Lifetime counts and current queue depth. */
   readonly stats: ClientStats;
   /** True once `close()` has been called. */
@@ -189,6 +204,12 @@ class Client implements GrowthChannelClient {
     }
   }
 
+  preview(input: PostbackInput): PostbackRequestPreview {
+    const body = JSON.stringify(parsePostback(input));
+    const headers = { ...this.#target.headers(randomUUID()), 'x-api-key': '[redacted]' };
+    return { method: 'POST', url: this.endpoint, headers, body };
+  }
+
   track(input: PostbackInput): boolean {
     try {
       if (this.closed) {
@@ -229,7 +250,8 @@ class Client implements GrowthChannelClient {
         this.#waiters = this.#waiters.filter((waiter) => waiter.timer !== timer);
         resolve(false);
       }, timeoutMs);
-      timer.unref();
+      // Not unref-ed: a caller awaiting flush()/close() expects the process to live until delivery
+      // or the deadline; the deadline bounds how long that can be.
       this.#waiters.push({ target, resolve, timer });
     });
   }
@@ -298,7 +320,7 @@ class Client implements GrowthChannelClient {
       const now = Date.now();
       if (this.#pausedUntil > now) {
         if (this.#pausedUntil >= deadline) throw this.#giveUp(lastError, job, attempt - 1, deadline);
-        if (!(await sleep(this.#pausedUntil - now, signal))) throw abandoned(job, attempt - 1);
+        if (!(await sleep(this.#pausedUntil - now, signal, !job.tracked))) throw abandoned(job, attempt - 1);
       }
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw this.#giveUp(lastError, job, attempt - 1, deadline);
@@ -338,7 +360,7 @@ class Client implements GrowthChannelClient {
         retryInMs: delay,
       });
       lastError = error;
-      if (!(await sleep(delay, signal))) throw abandoned(job, attempt);
+      if (!(await sleep(delay, signal, !job.tracked))) throw abandoned(job, attempt);
     }
   }
 
@@ -449,8 +471,12 @@ function abandoned(job: Job, attempts: number): GrowthChannelClosedError {
   });
 }
 
-/** Resolves `true` after `ms`, or `false` as soon as `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+/**
+ * Resolves `true` after `ms`, or `false` as soon as `signal` aborts. Background retries (`track()`)
+ * must not hold the process open; an awaited `send()` must, or the process exits mid-retry and the
+ * caller's promise never settles.
+ */
+function sleep(ms: number, signal: AbortSignal, keepAlive: boolean): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const onAbort = () => {
@@ -461,7 +487,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
     }, ms);
-    timer.unref();
+    if (!keepAlive) timer.unref();
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

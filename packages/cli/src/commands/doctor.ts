@@ -1,0 +1,363 @@
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { createClient, GrowthChannelConfigError } from '@growth-channel/core';
+import {
+  CliError,
+  EXIT_FAILED,
+  EXIT_OK,
+  type OptionSpec,
+  parseCommand,
+  parseInteger,
+  stringOption,
+  usageError,
+} from '../args.js';
+import { type ApiKey, baseUrlSource, MISSING_KEY_MESSAGE, makeClient, readApiKey } from '../config.js';
+import { COMMAND_HELP, DEFAULT_DOCTOR_TIMEOUT_MS } from '../help.js';
+import {
+  cliWording,
+  describeDeliveryError,
+  formatMs,
+  type Io,
+  println,
+  redactingIo,
+  runCommand,
+} from '../output.js';
+
+const OPTIONS: Record<string, OptionSpec> = {
+  'base-url': { type: 'string' },
+  'api-key-file': { type: 'string' },
+  'ref-id': { type: 'string' },
+  'timeout-ms': { type: 'string' },
+};
+
+/** The `code` of this module's own timeouts, told apart from system error codes. */
+const TIMEOUT = 'GC_DOCTOR_TIMEOUT';
+
+type Status = 'ok' | 'warn' | 'fail' | 'skip';
+
+interface Check {
+  status: Status;
+  name: string;
+  detail: string;
+}
+
+/** `growth-channel doctor`: one line per check, exit 1 when any check failed. */
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  return runCommand(io, async () => {
+    const { values, help } = parseCommand('doctor', argv, OPTIONS);
+    if (help) {
+      io.stdout.write(COMMAND_HELP.doctor);
+      return EXIT_OK;
+    }
+    const rawTimeout = stringOption(values, 'timeout-ms');
+    const timeoutMs =
+      rawTimeout === undefined
+        ? DEFAULT_DOCTOR_TIMEOUT_MS
+        : parseInteger('timeout-ms', rawTimeout, 1, 600_000, 'doctor');
+    const refId = stringOption(values, 'ref-id');
+    if (refId === '') throw usageError('--ref-id needs a non-empty tracking id', 'doctor');
+
+    const checks: Check[] = [];
+    let out = io;
+    const report = (status: Status, name: string, detail: string): Status => {
+      checks.push({ status, name, detail });
+      println(out.stdout, `${status.padEnd(5)}${name.padEnd(17)}${detail}`);
+      return status;
+    };
+
+    const apiKey = await checkApiKey(io, refId !== undefined, stringOption(values, 'api-key-file'), report);
+    out = redactingIo(io, apiKey?.key);
+
+    const { url, from } = baseUrlSource(stringOption(values, 'base-url'), io.env);
+    const target = await checkBaseUrl(url, from, report);
+    let reachable = false;
+    if (target === undefined) {
+      for (const name of ['DNS', 'TCP connect', 'HTTP']) report('skip', name, 'needs a valid base URL');
+    } else {
+      reachable = await checkNetwork(target, timeoutMs, report);
+    }
+
+    if (refId === undefined) {
+      report('skip', 'Test conversion', 'not sent; add --ref-id ID to send one real conversion with the key');
+    } else if (apiKey?.key === undefined) {
+      report('skip', 'Test conversion', 'needs an API key (see above)');
+    } else if (!reachable || target === undefined) {
+      report('skip', 'Test conversion', 'needs a reachable endpoint (see above)');
+    } else {
+      await checkConversion(apiKey, url, refId, timeoutMs, report);
+    }
+
+    const failed = checks.filter((check) => check.status === 'fail').length;
+    const warned = checks.filter((check) => check.status === 'warn').length;
+    println(out.stdout);
+    if (failed > 0) {
+      println(
+        out.stdout,
+        `${failed} check${failed === 1 ? '' : 's'} failed: do what the fail lines say, then run growth-channel doctor again.`,
+      );
+      return EXIT_FAILED;
+    }
+    println(
+      out.stdout,
+      warned > 0 ? `No failures; ${warned} warning${warned === 1 ? '' : 's'}.` : 'All checks passed.',
+    );
+    return EXIT_OK;
+  });
+}
+
+type Report = (status: Status, name: string, detail: string) => Status;
+
+async function checkApiKey(
+  io: Io,
+  willSend: boolean,
+  file: string | undefined,
+  report: Report,
+): Promise<ApiKey | undefined> {
+  let apiKey: ApiKey;
+  try {
+    apiKey = await readApiKey(file, io.env);
+  } catch (error) {
+    if (!(error instanceof CliError)) throw error;
+    report('fail', 'API key', error.message);
+    return undefined;
+  }
+  if (apiKey.key === undefined) {
+    report('fail', 'API key', MISSING_KEY_MESSAGE);
+    return apiKey;
+  }
+  try {
+    // Core's own check of the key's shape; the origin is a placeholder and nothing connects.
+    await createClient({ apiKey: apiKey.key, baseUrl: 'http://127.0.0.1', env: {} }).close(0);
+  } catch (error) {
+    if (!(error instanceof GrowthChannelConfigError)) throw error;
+    report('fail', 'API key', cliWording(error.message));
+    return { key: undefined, source: apiKey.source };
+  }
+  const where =
+    apiKey.source?.kind === 'file' ? `--api-key-file ${apiKey.source.path}` : 'GROWTH_CHANNEL_API_KEY';
+  const verified = willSend
+    ? 'checked by the test conversion below'
+    : 'not verified: add --ref-id ID to test it';
+  report('ok', 'API key', `present, ${apiKey.key.length} characters, from ${where} (${verified})`);
+  return apiKey;
+}
+
+/** Validates the base URL with core's own options check, and reports plain http to a remote host. */
+async function checkBaseUrl(url: string, from: string, report: Report): Promise<URL | undefined> {
+  let client: ReturnType<typeof createClient>;
+  let plainHttpToRemote = false;
+  try {
+    client = createClient({
+      baseUrl: url,
+      env: {},
+      // Core warns exactly when postbacks would cross the network unencrypted: its rule, not a copy.
+      logger: { warn: () => (plainHttpToRemote = true) },
+    });
+  } catch (error) {
+    if (!(error instanceof GrowthChannelConfigError)) throw error;
+    report('fail', 'Base URL', `${url} (from ${from}): ${cliWording(error.message)}`);
+    report('skip', 'Transport', 'needs a valid base URL');
+    return undefined;
+  }
+  const endpoint = client.endpoint;
+  await client.close(0);
+  report('ok', 'Base URL', `${url} (from ${from}); postbacks go to ${endpoint}`);
+  const target = new URL(endpoint);
+  if (target.protocol === 'https:') report('ok', 'Transport', 'https');
+  else if (plainHttpToRemote) {
+    report(
+      'warn',
+      'Transport',
+      'plain http to a remote host: the API key and postbacks travel unencrypted; use an https base URL (--base-url or GROWTH_CHANNEL_BASE_URL) when one is available',
+    );
+  } else report('ok', 'Transport', 'plain http to this machine: fine for local testing');
+  return target;
+}
+
+/** DNS, then TCP, then an HTTP answer; each needs the one before. Returns whether the server answered. */
+async function checkNetwork(target: URL, timeoutMs: number, report: Report): Promise<boolean> {
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
+
+  let started = performance.now();
+  let address: { address: string; family: number };
+  try {
+    const addresses = await withTimeout(lookup(host, { all: true }), timeoutMs);
+    address = addresses[0] as { address: string; family: number };
+    const list = addresses.map((entry) => entry.address).join(', ');
+    report('ok', 'DNS', `${host} -> ${list} in ${formatMs(performance.now() - started)}`);
+  } catch (error) {
+    report('fail', 'DNS', dnsAdvice(host, error, timeoutMs));
+    report('skip', 'TCP connect', 'needs DNS');
+    report('skip', 'HTTP', 'needs DNS');
+    return false;
+  }
+
+  const where = `${address.family === 6 ? `[${address.address}]` : address.address}:${port}`;
+  started = performance.now();
+  try {
+    await tcpConnect(address.address, port, timeoutMs);
+    report('ok', 'TCP connect', `${where} in ${formatMs(performance.now() - started)}`);
+  } catch (error) {
+    report('fail', 'TCP connect', connectAdvice(where, error, timeoutMs));
+    report('skip', 'HTTP', 'needs a TCP connection');
+    return false;
+  }
+
+  started = performance.now();
+  try {
+    const { status, headers } = await probe(target, timeoutMs);
+    const took = formatMs(performance.now() - started);
+    const [verdict, advice] = httpVerdict(status, headers);
+    report(verdict, 'HTTP', `OPTIONS ${target.pathname} answered ${status} in ${took}: ${advice}`);
+    return verdict !== 'fail';
+  } catch (error) {
+    report('fail', 'HTTP', httpAdvice(error, timeoutMs));
+    return false;
+  }
+}
+
+function httpVerdict(status: number, headers: IncomingHttpHeaders): [Status, string] {
+  if (status >= 300 && status < 400) {
+    const location = typeof headers.location === 'string' ? headers.location : 'another address';
+    return [
+      'fail',
+      `a redirect to ${location}; postbacks are never redirected (the key would follow), so set the base URL to the final address`,
+    ];
+  }
+  if (status === 404) {
+    return [
+      'warn',
+      'the server is up but has no postback endpoint there; check the path in the base URL (/api/public/growth-channel-postback/ is appended to it)',
+    ];
+  }
+  if (status >= 500) {
+    return ['warn', 'the server is reachable but failing now; postbacks sent now would be retried'];
+  }
+  return ['ok', 'the server is reachable (this probe sends no key; postbacks use POST)'];
+}
+
+async function checkConversion(
+  apiKey: ApiKey,
+  baseUrl: string,
+  refId: string,
+  timeoutMs: number,
+  report: Report,
+): Promise<void> {
+  const client = makeClient({ apiKey: apiKey.key, baseUrl, env: {}, timeoutMs, maxRetries: 0 });
+  const started = performance.now();
+  try {
+    const response = await client.send({ ref_id: refId });
+    report(
+      'ok',
+      'Test conversion',
+      `{"ref_id":${JSON.stringify(refId)}} delivered in ${formatMs(performance.now() - started)}, answer ${JSON.stringify(response)}; the key was accepted`,
+    );
+  } catch (error) {
+    report('fail', 'Test conversion', describeDeliveryError(error, apiKey.source));
+  } finally {
+    await client.close(0);
+  }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}
+
+function dnsAdvice(host: string, error: unknown, timeoutMs: number): string {
+  const code = errorCode(error);
+  if (code === TIMEOUT)
+    return `no answer for ${host} within ${timeoutMs} ms: check this machine's DNS and network`;
+  if (code === 'ENOTFOUND') {
+    return `cannot resolve ${host} (ENOTFOUND): check the host name in the base URL, or this machine's DNS`;
+  }
+  return `cannot resolve ${host} (${code}): check this machine's DNS and network`;
+}
+
+function connectAdvice(where: string, error: unknown, timeoutMs: number): string {
+  const code = errorCode(error);
+  if (code === TIMEOUT) {
+    return `no answer from ${where} within ${timeoutMs} ms: the host may be down, or a firewall drops the traffic`;
+  }
+  if (code === 'ECONNREFUSED') {
+    return `connection refused at ${where}: nothing listens there; check the port in the base URL, or start the server`;
+  }
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return `no route to ${where} (${code}): check this machine's network`;
+  }
+  return `cannot connect to ${where} (${code})`;
+}
+
+function httpAdvice(error: unknown, timeoutMs: number): string {
+  const code = errorCode(error);
+  if (code === TIMEOUT) {
+    return `connected, but no HTTP answer within ${timeoutMs} ms: is this an HTTP server? check the scheme and port in the base URL`;
+  }
+  if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) {
+    return `the TLS handshake failed (${code}): the server's certificate is not trusted here; check the host name, or NODE_EXTRA_CA_CERTS for a private CA`;
+  }
+  if (code === 'ECONNRESET' || code === 'EPROTO' || code === 'HPE_INVALID_CONSTANT') {
+    return `the connection broke before an HTTP answer (${code}): check the scheme (http vs https) and port in the base URL`;
+  }
+  return `no HTTP answer (${code})`;
+}
+
+function timeoutError(): Error {
+  return Object.assign(new Error('timed out'), { code: TIMEOUT });
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timeoutError()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function tcpConnect(host: string, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => socket.destroy(timeoutError()), timeoutMs);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** An OPTIONS request without the key: any answer proves an HTTP server listens at the endpoint. */
+function probe(target: URL, timeoutMs: number): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      target,
+      { method: 'OPTIONS', agent: false, headers: { 'user-agent': 'growth-channel-cli doctor' } },
+      (res) => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+        res.destroy();
+      },
+    );
+    const timer = setTimeout(() => req.destroy(timeoutError()), timeoutMs);
+    req.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    req.end();
+  });
+}

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import {
+  API_KEY_ENV,
+  BASE_URL_ENV,
+  type ClientOptions,
+  createClient,
+  DEFAULT_BASE_URL,
+  type GrowthChannelClient,
+  GrowthChannelConfigError,
+} from '@growth-channel/core';
+import { inputError } from './args.js';
+import { cliWording, type KeySource } from './output.js';
+
+/** The API key a command will use, and where it came from; the key itself is never printed. */
+export interface ApiKey {
+  key: string | undefined;
+  source: KeySource | undefined;
+}
+
+/**
+ * Reads the key from `--api-key-file` (trimmed, so the usual trailing newline does not matter) or
+ * from GROWTH_CHANNEL_API_KEY. The file wins when both are set: it was asked for on this command line.
+ */
+export async function readApiKey(
+  file: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ApiKey> {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code);
+      throw inputError(
+        `cannot read --api-key-file ${file} (${why}); give the path of a file holding the key`,
+      );
+    }
+    const key = text.trim();
+    if (key === '') throw inputError(`--api-key-file ${file} is empty; put the API key in it`);
+    return { key, source: { kind: 'file', path: file } };
+  }
+  const fromEnv = env[API_KEY_ENV];
+  if (fromEnv === undefined || fromEnv === '') return { key: undefined, source: undefined };
+  return { key: fromEnv, source: { kind: 'env' } };
+}
+
+/** The line printed when no key was found. */
+export const MISSING_KEY_MESSAGE = `no API key: set ${API_KEY_ENV} (e.g. export ${API_KEY_ENV}=...) or pass --api-key-file PATH`;
+
+/** Where the base URL comes from, for the doctor's report. */
+export function baseUrlSource(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): { url: string; from: string } {
+  if (flag !== undefined) return { url: flag, from: '--base-url' };
+  const fromEnv = env[BASE_URL_ENV];
+  if (fromEnv) return { url: fromEnv, from: BASE_URL_ENV };
+  return { url: DEFAULT_BASE_URL, from: 'the default' };
+}
+
+/**
+ * Creates a core client; core validates the options, and its GrowthChannelConfigError becomes a usage
+ * error worded with the CLI's flags. The client reads GROWTH_CHANNEL_BASE_URL from `env` itself.
+ */
+export function makeClient(options: ClientOptions): GrowthChannelClient {
+  try {
+    return createClient({ onError: () => {}, ...options });
+  } catch (error) {
+    if (error instanceof GrowthChannelConfigError) throw inputError(cliWording(error.message));
+    throw error;
+  }
+}
