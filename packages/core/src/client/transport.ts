@@ -27,9 +27,12 @@ export interface AttemptTarget {
   redact(text: string): string;
 }
 
-const TIMEOUT = Symbol('timeout');
-
-/** One HTTP attempt. Never throws: every outcome is classified as success, retryable or final. */
+/**
+ * One HTTP attempt. Never throws: every outcome is classified as success, retryable or final.
+ * The attempt's time limit is undici's own `headersTimeout` and `bodyTimeout` (no per-attempt timer
+ * or AbortController: they cost more than the rest of the client on a busy queue), and the client's
+ * close signal is handed to undici as is.
+ */
 export async function attemptDelivery(
   target: AttemptTarget,
   body: string,
@@ -38,11 +41,6 @@ export async function attemptDelivery(
   closeSignal: AbortSignal,
 ): Promise<AttemptResult> {
   if (closeSignal.aborted) return closed();
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(TIMEOUT), timeoutMs);
-  timer.unref();
-  const onClose = () => controller.abort(closeSignal.reason);
-  closeSignal.addEventListener('abort', onClose, { once: true });
   try {
     const response = await target.dispatcher.request({
       origin: target.origin,
@@ -50,23 +48,15 @@ export async function attemptDelivery(
       method: 'POST',
       headers: target.headers(idempotencyKey),
       body,
-      signal: controller.signal,
+      signal: closeSignal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
-    const text = await readCapped(response.body);
+    const text = await readCapped(response.body, response.headers['content-length']);
     return classify(response.statusCode, response.headers, text, target.redact);
   } catch (cause) {
-    if (controller.signal.reason === TIMEOUT) {
-      return {
-        ok: false,
-        retryable: true,
-        error: new GrowthChannelTimeoutError(`The attempt took longer than timeoutMs (${timeoutMs} ms).`),
-      };
-    }
     if (closeSignal.aborted) return closed();
     return classifyNetworkError(cause, timeoutMs);
-  } finally {
-    clearTimeout(timer);
-    closeSignal.removeEventListener('abort', onClose);
   }
 }
 
@@ -78,7 +68,12 @@ function closed(): AttemptResult {
   };
 }
 
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  contentLength: string | string[] | undefined,
+): Promise<string> {
+  // The common case, a small answer of known length, skips the async iterator.
+  if (typeof contentLength === 'string' && Number(contentLength) <= MAX_RESPONSE_BYTES) return body.text();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -1,0 +1,181 @@
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { measureThroughput } from './delivery-throughput.js';
+import { measureExtract } from './extract.js';
+import { measureOverhead, type OverheadResult } from './http-overhead.js';
+import { startChild } from './processes.js';
+import { number, percent } from './stats.js';
+
+// `pnpm bench -- --quick` shortens every run (for checking the harness, not for figures).
+const quick = process.argv.includes('--quick');
+const ROUNDS = 3;
+const HTTP = { rounds: ROUNDS, seconds: quick ? 1 : 3, warmupSeconds: 1 };
+const DELIVERY = {
+  rounds: ROUNDS,
+  count: quick ? 2_000 : 20_000,
+  naiveFetchCount: quick ? 500 : 5_000,
+  concurrency: 10,
+};
+const OUTAGE_COUNT = quick ? 10_000 : 100_000;
+const EXTRACT = { rounds: ROUNDS, iterations: quick ? 200_000 : 2_000_000 };
+
+interface OutageResult {
+  count: number;
+  maxQueueSize: number;
+  accepted: number;
+  refused: number;
+  held: number;
+  heapDelta: number;
+  jsonBytes: number;
+}
+
+const rows: string[] = [];
+const verdicts: string[] = [];
+function row(...cells: string[]): void {
+  rows.push(`| ${cells.join(' | ')} |`);
+}
+function target(ok: boolean, text: string): string {
+  verdicts.push(`- ${ok ? 'met' : '**missed**'}: ${text}`);
+  return ok ? 'met' : '**missed**';
+}
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const receiver = await startChild<{ url: string }>('receiver', ['0']);
+  const outageReceiver = await startChild<{ url: string }>('receiver', ['1']);
+  try {
+    row('measurement', 'baseline', 'with Growth Channel', 'ratio', 'target');
+    row('---', '---', '---', '---', '---');
+
+    const overheads: OverheadResult[] = [];
+    for (const framework of ['express', 'fastify'] as const) {
+      log(`request overhead, ${framework}`);
+      overheads.push(await measureOverhead(framework, receiver.ready.url, HTTP));
+    }
+    for (const { framework, cases, dropped } of overheads) {
+      const base = cases.bare;
+      const show = (name: string, key: 'capture' | 'captureWithRefId' | 'track', limit?: number) => {
+        const r = cases[key].rps / base.rps;
+        const goal =
+          limit === undefined
+            ? 'report'
+            : target(
+                r >= 1 - limit,
+                `${framework} ${name}: ${percent(r)} of bare req/s (at least ${percent(1 - limit)})`,
+              );
+        row(
+          `${framework}: ${name}, req/s (p99 ms)`,
+          `${number(base.rps)} (${base.p99})`,
+          `${number(cases[key].rps)} (${cases[key].p99})`,
+          percent(r),
+          goal,
+        );
+      };
+      show('capture, no ref_id', 'capture', 0.03);
+      show('capture + cookie write', 'captureWithRefId', 0.1);
+      show('trackConversion every request', 'track');
+      if (dropped > 0)
+        verdicts.push(
+          `- note: ${framework} track case: ${number(dropped)} postbacks refused by a full queue (reported to onError)`,
+        );
+    }
+
+    log('delivery throughput');
+    const clear = async () => {
+      await receiver.ask({ type: 'clear' });
+    };
+    const t = await measureThroughput(receiver.ready.url, clear, DELIVERY);
+    const trackVsUndici = t.track / t.undiciLoop;
+    row(
+      `delivery: ${number(t.count)} postbacks, track()+flush() vs undici loop (${t.concurrency} concurrent), postbacks/s`,
+      number(t.undiciLoop),
+      number(t.track),
+      percent(trackVsUndici),
+      target(
+        trackVsUndici >= 0.8,
+        `track() delivery at ${percent(trackVsUndici)} of the plain undici loop (at least 80%)`,
+      ),
+    );
+    row(
+      `delivery: naive awaited fetch loop (${number(t.naiveFetchCount)} postbacks) vs track(), postbacks/s`,
+      number(t.naiveFetch),
+      number(t.track),
+      `${(t.track / t.naiveFetch).toFixed(1)}x`,
+      'report',
+    );
+
+    log('memory under an outage');
+    const outage = async (maxQueueSize: number) => {
+      const child = await startChild<OutageResult>(
+        'outage-memory',
+        [outageReceiver.ready.url, String(OUTAGE_COUNT), String(maxQueueSize)],
+        ['--expose-gc'],
+      );
+      await child.stop().catch(() => undefined);
+      return child.ready;
+    };
+    const unbounded = await outage(OUTAGE_COUNT);
+    const perPostback = unbounded.heapDelta / unbounded.held;
+    const beyondJson = perPostback - unbounded.jsonBytes;
+    row(
+      `outage (all 503): heap per queued postback, ${number(unbounded.held)} held`,
+      `${number(unbounded.jsonBytes)} B of JSON`,
+      `${number(perPostback)} B`,
+      `+${number(beyondJson)} B`,
+      target(
+        beyondJson <= 1024,
+        `${number(beyondJson)} B of heap per queued postback beyond its JSON (at most 1 KiB)`,
+      ),
+    );
+    const bounded = await outage(1_000);
+    row(
+      `outage: ${number(bounded.count)} tracked with maxQueueSize 1,000`,
+      `${number(bounded.accepted)} accepted, ${number(bounded.refused)} refused`,
+      `${number(bounded.heapDelta / 1024)} KiB heap`,
+      `${number(bounded.held)} held`,
+      target(
+        bounded.held <= 1_000 && bounded.refused === bounded.count - bounded.accepted,
+        'maxQueueSize bounds the queue; every refusal reported',
+      ),
+    );
+
+    log('extractRefId');
+    const e = await measureExtract(EXTRACT);
+    const extractRatio = e.extractRefId / e.urlBaseline;
+    row(
+      'extractRefId vs new URL().searchParams.get(), ops/s',
+      number(e.urlBaseline),
+      number(e.extractRefId),
+      percent(extractRatio),
+      target(
+        extractRatio >= 1,
+        `extractRefId at ${percent(extractRatio)} of the URL baseline (at least 100%)`,
+      ),
+    );
+  } finally {
+    await receiver.stop();
+    await outageReceiver.stop();
+  }
+
+  const cpu = cpus();
+  const machine = `${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} cores, ${number(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}/${process.arch}`;
+  const table = rows.join('\n');
+  const seconds = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(
+    `\n${table}\n\n${verdicts.join('\n')}\n\n${machine}; ${seconds} s${quick ? ' (quick run)' : ''}\n`,
+  );
+  if (!quick) {
+    const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
+    writeFileSync(
+      results,
+      `# Benchmark results\n\nProduced by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n**Machine:** ${machine}.\n\nEvery figure is the median of ${ROUNDS} runs, alternated with its baseline in the same run; ratios are what to compare across machines. HTTP runs: autocannon, 32 connections, ${HTTP.seconds} s each after an unrecorded ${HTTP.warmupSeconds} s warm-up; receiver, apps and load generator in separate processes on loopback.\n\n${table}\n\n## Targets\n\n${verdicts.join('\n')}\n`,
+    );
+    log(`wrote ${results}`);
+  }
+}
+
+await main();
