@@ -89,7 +89,7 @@ describe.runIf(built)('the built package', () => {
     const script = `
       const before = ['exit', 'SIGTERM', 'SIGINT', 'beforeExit', 'uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));
       const { createClient } = require('@growth-channel/core');
-      const client = createClient({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9' });
+      const client = createClient({ apiKey: 'k', baseUrl: 'http://127.0.0.1:9', onError: () => {} });
       client.track({ ref_id: 'r' });
       const after = ['exit', 'SIGTERM', 'SIGINT', 'beforeExit', 'uncaughtException', 'unhandledRejection'].map((e) => process.listenerCount(e));
       console.log(JSON.stringify(before) === JSON.stringify(after));
