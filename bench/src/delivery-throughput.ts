@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from '@growth-channel/core';
-import { Pool, request } from 'undici';
+import { Pool } from 'undici';
 import { alternate, median } from './stats.js';
 
 export interface ThroughputResult {
