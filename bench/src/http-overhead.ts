@@ -4,23 +4,33 @@ import { alternate, median } from './stats.js';
 
 export interface OverheadResult {
   framework: string;
-  /** Median req/s and p99 latency (ms) of each case. */
-  cases: Record<Case, { rps: number; p99: number }>;
+  /** Median req/s, p99 latency (ms) and server CPU per request (µs) of each case. */
+  cases: Record<Case, { rps: number; p99: number; cpu: number }>;
   /** Postbacks the track case could not queue (queue full), as reported to onError. */
   dropped: number;
 }
 
-export type Case = 'bare' | 'capture' | 'captureWithRefId' | 'track';
+interface ServerSample {
+  dropped: number;
+  served: number;
+  cpuMicros: number;
+}
 
-const CASES: readonly Case[] = ['bare', 'capture', 'captureWithRefId', 'track'];
+export type Case = 'bare' | 'bareWithRefId' | 'capture' | 'captureWithRefId' | 'track';
+
+const CASES: readonly Case[] = ['bare', 'bareWithRefId', 'capture', 'captureWithRefId', 'track'];
+const LANDING = '/?utm_source=bench&ref_id=abc123xyz';
+// The bare app also gets the landing URL: the framework's own query parsing is not tracking's cost.
 const PATH: Record<Case, string> = {
   bare: '/',
+  bareWithRefId: LANDING,
   capture: '/',
-  captureWithRefId: '/?utm_source=bench&ref_id=abc123xyz',
-  track: '/?utm_source=bench&ref_id=abc123xyz',
+  captureWithRefId: LANDING,
+  track: LANDING,
 };
 const SERVER: Record<Case, 'bare' | 'capture' | 'track'> = {
   bare: 'bare',
+  bareWithRefId: 'bare',
   capture: 'capture',
   captureWithRefId: 'capture',
   track: 'track',
@@ -47,15 +57,20 @@ export async function measureOverhead(
     // Warm-up runs are not recorded: JIT and connection setup happen here.
     for (const key of CASES) await load(servers[SERVER[key]].ready.url + PATH[key], options.warmupSeconds);
 
-    const latency: Record<Case, number[]> = { bare: [], capture: [], captureWithRefId: [], track: [] };
+    const latency = Object.fromEntries(CASES.map((key) => [key, [] as number[]])) as Record<Case, number[]>;
+    const cpu = Object.fromEntries(CASES.map((key) => [key, [] as number[]])) as Record<Case, number[]>;
     const rps = await alternate(options.rounds, CASES, async (key) => {
-      const result = await load(servers[SERVER[key]].ready.url + PATH[key], options.seconds);
+      const server = servers[SERVER[key]];
+      const before = await server.ask<ServerSample>({ type: 'sample' });
+      const result = await load(server.ready.url + PATH[key], options.seconds);
+      const after = await server.ask<ServerSample>({ type: 'sample' });
       latency[key].push(result.p99);
+      cpu[key].push((after.cpuMicros - before.cpuMicros) / (after.served - before.served));
       return result.rps;
     });
-    const { dropped } = await servers.track.ask<{ dropped: number }>({ type: 'dropped' });
+    const { dropped } = await servers.track.ask<ServerSample>({ type: 'sample' });
     const cases = Object.fromEntries(
-      CASES.map((key) => [key, { rps: median(rps[key]), p99: median(latency[key]) }]),
+      CASES.map((key) => [key, { rps: median(rps[key]), p99: median(latency[key]), cpu: median(cpu[key]) }]),
     ) as OverheadResult['cases'];
     return { framework, cases, dropped };
   } finally {

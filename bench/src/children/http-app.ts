@@ -15,12 +15,14 @@ const client = {
   },
 };
 let dropped = 0;
+let served = 0;
 
 async function startExpress(): Promise<number> {
   const app = express();
   app.disable('x-powered-by');
   if (variant !== 'bare') app.use(gcCapture({ client }));
   app.get('/', (req, res) => {
+    served++;
     if (variant === 'track') req.gc.trackConversion('bench_conversion', { revenue: 1 });
     res.send('ok');
   });
@@ -33,6 +35,7 @@ async function startFastify(): Promise<number> {
   const app = Fastify({ logger: false });
   if (variant !== 'bare') await app.register(growthChannel, { client });
   app.get('/', async (request) => {
+    served++;
     if (variant === 'track') request.gc.trackConversion('bench_conversion', { revenue: 1 });
     return 'ok';
   });
@@ -42,5 +45,10 @@ async function startFastify(): Promise<number> {
 
 const port = framework === 'fastify' ? await startFastify() : await startExpress();
 process.send?.({ url: `http://127.0.0.1:${port}` });
-process.on('message', () => process.send?.({ dropped }));
+// The parent samples this process's CPU time around each load run: CPU per request is the cost of
+// tracking even when the load generator, not this server, limits req/s.
+process.on('message', () => {
+  const { user, system } = process.cpuUsage();
+  process.send?.({ dropped, served, cpuMicros: user + system });
+});
 process.on('SIGTERM', () => process.exit(0));

@@ -1,3 +1,4 @@
+import { Agent } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
 import { createClient, POSTBACK_PATH } from '../src/index.js';
 import { API_KEY, FAST, rejection, setup } from './helpers.js';
@@ -313,6 +314,29 @@ describe('track, flush and close', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(errors.map((e) => e.error.code)).toEqual(['GC_ERR_CLOSED', 'GC_ERR_CLOSED', 'GC_ERR_CLOSED']);
     expect(errors.map((e) => (e.postback as { ref_id: string }).ref_id).sort()).toEqual(['r0', 'r1', 'r2']);
+  });
+
+  it('with a dispatcher of yours: close() aborts its requests at the deadline and leaves it open', async () => {
+    const { receiver } = await setup();
+    const agent = new Agent();
+    const errors: string[] = [];
+    const client = createClient({
+      apiKey: API_KEY,
+      baseUrl: receiver.url,
+      ...FAST,
+      dispatcher: agent,
+      onError: (error) => errors.push(error.code),
+    });
+    receiver.inject({ delayMs: 30_000 });
+    client.track({ ref_id: 'slow' });
+    await vi.waitFor(() => expect(receiver.connections).toBe(1));
+    await expect(client.close(50)).resolves.toEqual({ delivered: 0, failed: 0, dropped: 1 });
+    expect(errors).toEqual(['GC_ERR_CLOSED']);
+    // The agent is still usable: closing it is its owner's job.
+    const other = createClient({ apiKey: API_KEY, baseUrl: receiver.url, dispatcher: agent });
+    await expect(other.send({ ref_id: 'after' })).resolves.toEqual({ status: 'ok' });
+    await other.close();
+    await agent.close();
   });
 
   it('close() cancels a pending retry wait', async () => {

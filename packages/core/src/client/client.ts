@@ -149,6 +149,7 @@ class Client implements GrowthChannelClient {
     const userAgent = 'growth-channel-node';
     this.#target = {
       dispatcher,
+      abortWithSignal: this.#ownedPool === undefined,
       origin: options.origin,
       path: options.path,
       headers: (idempotencyKey) => ({
@@ -277,8 +278,12 @@ class Client implements GrowthChannelClient {
         }
       }
       this.#closeController.abort(new GrowthChannelClosedError('The client was closed.'));
+      if (this.#ownedPool !== undefined) {
+        // Aborts what is still in flight (the close signal reaches only retry waits here).
+        if (!flushed) await this.#ownedPool.destroy(new GrowthChannelClosedError('The client was closed.'));
+        else await this.#ownedPool.close();
+      }
       await this.flush(1_000);
-      await this.#ownedPool?.close();
     } catch (error) {
       this.#options.logger?.warn?.('Growth Channel client: error while closing', { error: String(error) });
     }

@@ -13,12 +13,19 @@ import { isRetryableStatus, parseRetryAfter } from './retry.js';
 /** Answers bigger than this are cut: a success answer is `{"status":"ok"}`. */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
 
+const OK_BODY = '{"status":"ok"}';
+
 export type AttemptResult =
   | { ok: true; response: PostbackResponse; status: number }
   | { ok: false; error: GrowthChannelError; retryable: boolean; retryAfterMs?: number | undefined };
 
 export interface AttemptTarget {
   dispatcher: Dispatcher;
+  /**
+   * Whether each request listens on the close signal. A pool the client owns is destroyed at the
+   * close deadline instead, which aborts its requests without an abort listener per request.
+   */
+  abortWithSignal: boolean;
   origin: string;
   path: string;
   /** Builds the headers of one attempt; the key lives only inside this closure's owner. */
@@ -48,11 +55,16 @@ export async function attemptDelivery(
       method: 'POST',
       headers: target.headers(idempotencyKey),
       body,
-      signal: closeSignal,
+      signal: target.abortWithSignal ? closeSignal : null,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    const text = await readCapped(response.body, response.headers['content-length']);
+    // The common case, a small answer of known length, skips the capped reader and its iterator.
+    const length = response.headers['content-length'];
+    const text =
+      typeof length === 'string' && Number(length) <= MAX_RESPONSE_BYTES
+        ? await response.body.text()
+        : await readCapped(response.body);
     return classify(response.statusCode, response.headers, text, target.redact);
   } catch (cause) {
     if (closeSignal.aborted) return closed();
@@ -68,12 +80,7 @@ function closed(): AttemptResult {
   };
 }
 
-async function readCapped(
-  body: Dispatcher.ResponseData['body'],
-  contentLength: string | string[] | undefined,
-): Promise<string> {
-  // The common case, a small answer of known length, skips the async iterator.
-  if (typeof contentLength === 'string' && Number(contentLength) <= MAX_RESPONSE_BYTES) return body.text();
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -96,6 +103,8 @@ function classify(
   redact: (text: string) => string,
 ): AttemptResult {
   if (status >= 200 && status < 300) {
+    // The usual answer, compared before paying for JSON.parse.
+    if (raw === OK_BODY) return { ok: true, status, response: { status: 'ok' } };
     const parsed = parseJson(raw);
     if (parsed !== null && typeof parsed === 'object' && (parsed as { status?: unknown }).status === 'ok') {
       return { ok: true, status, response: parsed as PostbackResponse };
