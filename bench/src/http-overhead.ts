@@ -52,7 +52,12 @@ export async function measureOverhead(
   const servers = {} as Record<'bare' | 'capture' | 'track', Child<{ url: string }>>;
   try {
     for (const variant of ['bare', 'capture', 'track'] as const) {
-      servers[variant] = await startChild<{ url: string }>('http-app', [framework, variant, receiverUrl]);
+      servers[variant] = await startChild<{ url: string }>(
+        'http-app',
+        [framework, variant, receiverUrl],
+        [],
+        true,
+      );
     }
     // Warm-up runs are not recorded: JIT and connection setup happen here.
     for (const key of CASES) await load(servers[SERVER[key]].ready.url + PATH[key], options.warmupSeconds);

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { measureCaptureCost } from './capture-cost.js';
 import { measureThroughput } from './delivery-throughput.js';
 import { measureExtract } from './extract.js';
 import { measureOverhead, type OverheadResult } from './http-overhead.js';
-import { startChild } from './processes.js';
+import { pinLoadGenerator, SERVER_CPU, startChild } from './processes.js';
 import { number, percent } from './stats.js';
 
 // `pnpm bench -- --quick` shortens every run (for checking the harness, not for figures).
@@ -45,6 +46,7 @@ function log(message: string): void {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  pinLoadGenerator();
   const receiver = await startChild<{ url: string }>('receiver', ['0']);
   const outageReceiver = await startChild<{ url: string }>('receiver', ['1']);
   try {
@@ -84,6 +86,18 @@ async function main(): Promise<void> {
         verdicts.push(
           `- note: ${framework} track case: ${number(dropped)} postbacks refused by a full queue (reported to onError)`,
         );
+    }
+
+    log('capture cost in process');
+    const c = await measureCaptureCost({ rounds: ROUNDS, iterations: quick ? 50_000 : 500_000 });
+    for (const { framework, cases } of overheads) {
+      row(
+        `${framework}: core capture's own CPU per request (in process, µs) vs the bare app's`,
+        `${number(cases.bare.cpu, 1)} µs`,
+        `${number(c.withoutRefId, 2)} µs without ref_id, ${number(c.withRefId, 2)} µs with cookie write`,
+        `${percent(c.withoutRefId / cases.bare.cpu)} / ${percent(c.withRefId / cases.bare.cpu)}`,
+        'report',
+      );
     }
 
     log('delivery throughput');
@@ -174,7 +188,7 @@ async function main(): Promise<void> {
     const results = fileURLToPath(new URL('../RESULTS.md', import.meta.url));
     writeFileSync(
       results,
-      `# Benchmark results\n\nProduced by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n**Machine:** ${machine}.\n\nEvery figure is the median of ${ROUNDS} runs, alternated with its baseline in the same run (rotating which goes first); ratios are what to compare across machines. HTTP runs: autocannon, 32 connections, ${HTTP.seconds} s each after an unrecorded ${HTTP.warmupSeconds} s warm-up; receiver, apps and load generator in separate processes on loopback.
+      `# Benchmark results\n\nProduced by \`pnpm bench\` on ${new Date().toISOString().slice(0, 10)}.\n\n**Machine:** ${machine}.\n\nEvery figure is the median of ${ROUNDS} runs, alternated with its baseline in the same run (rotating which goes first); ratios are what to compare across machines. HTTP runs: autocannon, 32 connections, ${HTTP.seconds} s each after an unrecorded ${HTTP.warmupSeconds} s warm-up; receiver, apps and load generator in separate processes on loopback${SERVER_CPU === undefined ? '' : `; the app under test pinned to CPU ${SERVER_CPU}, the load generator and receiver to the others (taskset)`}.
 
 **How to read the request-overhead rows.** Each case is compared with the bare app serving the same URL (\`/\` for capture without a ref_id, \`/?utm_source=bench&ref_id=abc123xyz\` for the others), so the framework's own query parsing is not counted as tracking's cost. On a 2-core machine the load generator saturates a core before a Fastify server does, so req/s under load partly measures autocannon (a larger response, such as one with a Set-Cookie header, costs *it* more). The overhead targets are therefore judged on *capacity*: the server's own CPU time per request (sampled with \`process.cpuUsage()\` around each run), as a ratio of the bare app's. Both figures are shown.\n\n${table}\n\n## Targets\n\n${verdicts.join('\n')}\n`,
     );
