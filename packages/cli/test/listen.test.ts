@@ -1,9 +1,9 @@
 import { createClient } from '@growth-channel/core';
-import { startReceiver } from '@growth-channel/testing';
+import { FAST_RETRIES, startReceiver } from '@growth-channel/testing';
 import { describe, expect, it } from 'vitest';
 import { API_KEY, runCli, startCli } from './helpers.js';
 
-const FAST = { backoffBaseMs: 1, backoffMaxMs: 5, retryAfterMinMs: 0, maxRetries: 0, timeoutMs: 2_000 };
+const FAST = { ...FAST_RETRIES, maxRetries: 0, timeoutMs: 2_000 };
 
 async function post(baseUrl: string, apiKey: string, refId: string): Promise<unknown> {
   const client = createClient({ ...FAST, apiKey, baseUrl, onError: () => {} });

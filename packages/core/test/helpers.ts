@@ -1,4 +1,4 @@
-import { type Receiver, startReceiver } from '@growth-channel/testing';
+import { FAST_RETRIES, type Receiver, startReceiver } from '@growth-channel/testing';
 import { afterEach } from 'vitest';
 import {
   type ClientOptions,
@@ -10,12 +10,7 @@ import {
 export const API_KEY = 'gc_test_key_4f9a1c2b7d';
 
 /** Options that keep retries fast: tiny backoffs, no Retry-After floor. */
-export const FAST: ClientOptions = {
-  backoffBaseMs: 1,
-  backoffMaxMs: 5,
-  retryAfterMinMs: 0,
-  timeoutMs: 2_000,
-};
+export const FAST: ClientOptions = { ...FAST_RETRIES, timeoutMs: 2_000 };
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

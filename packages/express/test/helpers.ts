@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { type Receiver, startReceiver } from '@growth-channel/testing';
+import { FAST_RETRIES, type Receiver, startReceiver } from '@growth-channel/testing';
 import express5, { type Express, type NextFunction, type Request, type Response } from 'express';
 import express4 from 'express4';
 import request from 'supertest';
@@ -15,12 +15,7 @@ import {
 export const API_KEY = 'gc_test_key_express_7c1d9e';
 
 /** Client options that keep retries fast: tiny backoffs, no Retry-After floor. */
-export const FAST: ClientOptions = {
-  backoffBaseMs: 1,
-  backoffMaxMs: 5,
-  retryAfterMinMs: 0,
-  timeoutMs: 5_000,
-};
+export const FAST: ClientOptions = { ...FAST_RETRIES, timeoutMs: 5_000 };
 
 export type ExpressFactory = typeof express5;
 

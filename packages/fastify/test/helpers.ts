@@ -1,6 +1,6 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
-import { type Receiver, startReceiver } from '@growth-channel/testing';
+import { FAST_RETRIES, type Receiver, startReceiver } from '@growth-channel/testing';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { afterEach } from 'vitest';
 import growthChannel, {
@@ -15,12 +15,7 @@ export const SESSION_SECRET = 'a-session-secret-of-at-least-32-chars!';
 export const COOKIE_SECRET = 'capture-cookie-secret-16+';
 
 /** Tiny backoffs so retries cost milliseconds. */
-export const FAST: ClientOptions = {
-  backoffBaseMs: 1,
-  backoffMaxMs: 5,
-  retryAfterMinMs: 0,
-  timeoutMs: 2_000,
-};
+export const FAST: ClientOptions = { ...FAST_RETRIES, timeoutMs: 2_000 };
 
 /** The example body of the API reference, minus `ref_id` (the one captured is added). */
 export const DOCUMENTED_FIELDS = {

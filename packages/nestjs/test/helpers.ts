@@ -10,7 +10,7 @@ export const API_KEY = 'test-key-3f9a1c';
 
 /** Client options for the real receiver, with backoffs small enough for tests. */
 export function clientOptions(receiver: Receiver): ClientOptions {
-  return { apiKey: API_KEY, baseUrl: receiver.url, backoffBaseMs: 1, backoffMaxMs: 5, retryAfterMinMs: 0 };
+  return receiver.clientOptions();
 }
 
 export type PlatformName = 'express' | 'fastify';

@@ -12,3 +12,12 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 5000;
 
 /** Stands in for the API key wherever a request is recorded, so keys never reach logs or snapshots. */
 export const REDACTED = '[redacted]';
+
+/**
+ * Client options that make retries cost milliseconds in tests: tiny backoffs and no `Retry-After`
+ * floor. Spread them into `createClient()` (or a framework package's `client` option).
+ */
+export const FAST_RETRIES = Object.freeze({ backoffBaseMs: 1, backoffMaxMs: 5, retryAfterMinMs: 0 });
+
+/** The key {@link Receiver.clientOptions} gives when the receiver accepts any key. */
+export const ANY_KEY_PLACEHOLDER = 'test-api-key';

@@ -1,7 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, isIPv6, type Socket } from 'node:net';
 import { checkApiKey } from './api-key.js';
-import { DEFAULT_WAIT_TIMEOUT_MS, MAX_BODY_BYTES, REDACTED } from './constants.js';
+import {
+  ANY_KEY_PLACEHOLDER,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  FAST_RETRIES,
+  MAX_BODY_BYTES,
+  REDACTED,
+} from './constants.js';
 import { isJsonContentType } from './content-type.js';
 import { FaultQueue } from './faults.js';
 import { type ResolvedOptions, resolveOptions } from './options.js';
@@ -13,6 +19,7 @@ import type {
   ReceivedPostback,
   ReceivedRequest,
   Receiver,
+  ReceiverClientOptions,
   ReceiverOptions,
   WaitOptions,
 } from './types.js';
@@ -105,6 +112,10 @@ class LocalReceiver implements Receiver {
 
   get endpoint(): string {
     return `${this.#url}${this.#options.path}`;
+  }
+
+  clientOptions(): ReceiverClientOptions {
+    return { apiKey: this.#options.apiKey ?? ANY_KEY_PLACEHOLDER, baseUrl: this.#url, ...FAST_RETRIES };
   }
 
   get requests(): readonly ReceivedRequest[] {

@@ -111,6 +111,15 @@ export interface WaitOptions {
 }
 
 /** A running local receiver, as returned by {@link startReceiver}. */
+/** What {@link Receiver.clientOptions} returns: plain client options, no dependency on the client. */
+export interface ReceiverClientOptions {
+  apiKey: string;
+  baseUrl: string;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  retryAfterMinMs: number;
+}
+
 export interface Receiver {
   /** Origin of the receiver, e.g. `'http://127.0.0.1:43121'`: a client's `baseUrl` (the client appends the path). */
   readonly url: string;
@@ -120,6 +129,11 @@ export interface Receiver {
   readonly requests: readonly ReceivedRequest[];
   /** Bodies of accepted requests only, in arrival order: a fresh copy on each read. */
   readonly postbacks: readonly ReceivedPostback[];
+  /**
+   * Options for a client that sends here: `apiKey` (the configured key, or a placeholder when any key
+   * is accepted), `baseUrl` and {@link FAST_RETRIES}. `createClient(receiver.clientOptions())`.
+   */
+  clientOptions(): ReceiverClientOptions;
   /** TCP connections accepted so far (not reset by `clear()`), to assert keep-alive reuse. */
   readonly connections: number;
   /** Queues a fault; faults form a FIFO and the next one applies once the previous one is used up. */

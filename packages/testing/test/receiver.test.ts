@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../src/index.js';
+import { FAST_RETRIES, POSTBACK_PATH, type Receiver, startReceiver } from '../src/index.js';
 import { call } from './helpers.js';
 
 let receiver: Receiver | undefined;
@@ -70,6 +70,30 @@ describe('waiting', () => {
     const waiting = receiver.waitForPostbacks(1, { timeoutMs: 60_000 });
     await receiver.close();
     await expect(waiting).rejects.toThrow(/before the receiver was closed but 0 arrived/);
+  });
+});
+
+describe('clientOptions()', () => {
+  it('gives the configured key, the origin and fast retries; a request made with them is accepted', async () => {
+    receiver = await startReceiver({ apiKey: 'configured-key' });
+    const options = receiver.clientOptions();
+    expect(options).toEqual({ apiKey: 'configured-key', baseUrl: receiver.url, ...FAST_RETRIES });
+    const answer = await call(
+      `${options.baseUrl}${POSTBACK_PATH}`,
+      { ref_id: 'r' },
+      {
+        headers: { 'x-api-key': options.apiKey },
+      },
+    );
+    expect(answer.status).toBe(200);
+  });
+
+  it('gives a placeholder key when any key is accepted', async () => {
+    receiver = await startReceiver();
+    const { apiKey } = receiver.clientOptions();
+    expect(
+      (await call(receiver.endpoint, { ref_id: 'r' }, { headers: { 'x-api-key': apiKey } })).status,
+    ).toBe(200);
   });
 });
 
