@@ -319,7 +319,7 @@ describe('capture options', () => {
 
   it('names a bad client option as `client.<name>`, under the package name', () => {
     expect(() => createCapture({ client: { timeoutMs: -1 } }, nodeAdapter, '@growth-channel/test')).toThrow(
-      /^@growth-channel\/test: `client\.timeoutMs` must be an integer >= 1/,
+      /^@growth-channel\/test: `client\.timeoutMs` must be an integer from 1 to 2147483647/,
     );
     expect(() =>
       createCapture({ client: { apikey: 'x' } as never }, nodeAdapter, '@growth-channel/test'),

@@ -8,6 +8,7 @@ import {
   type GrowthChannelError,
   GrowthChannelQueueFullError,
   GrowthChannelTimeoutError,
+  GrowthChannelValidationError,
   isGrowthChannelError,
 } from '../errors.js';
 import { type Postback, type PostbackInput, type PostbackResponse, parsePostback } from '../schema.js';
@@ -15,6 +16,7 @@ import { Fifo } from './fifo.js';
 import {
   API_KEY_ENV,
   type ClientOptions,
+  MAX_TIMER_MS,
   type ResolvedClientOptions,
   resolveClientOptions,
 } from './options.js';
@@ -131,6 +133,7 @@ class Client implements GrowthChannelClient {
   #failed = 0;
   #dropped = 0;
   #closePromise: Promise<CloseResult> | undefined;
+  #pumpTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ResolvedClientOptions) {
     this.#options = options;
@@ -244,6 +247,7 @@ class Client implements GrowthChannelClient {
   }
 
   flush(timeoutMs: number = this.#options.closeTimeoutMs): Promise<boolean> {
+    timeoutMs = timerDelay(timeoutMs);
     const target = this.#seq;
     if (this.#lowestUnsettled() > target) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -258,7 +262,7 @@ class Client implements GrowthChannelClient {
   }
 
   close(timeoutMs: number = this.#options.closeTimeoutMs): Promise<CloseResult> {
-    this.#closePromise ??= this.#shutdown(timeoutMs);
+    this.#closePromise ??= this.#shutdown(timerDelay(timeoutMs));
     return this.#closePromise;
   }
 
@@ -277,6 +281,7 @@ class Client implements GrowthChannelClient {
           );
         }
       }
+      clearTimeout(this.#pumpTimer);
       this.#closeController.abort(new GrowthChannelClosedError('The client was closed.'));
       if (this.#ownedPool !== undefined) {
         // Aborts what is still in flight (the close signal reaches only retry waits here).
@@ -291,6 +296,19 @@ class Client implements GrowthChannelClient {
   }
 
   #pump(): void {
+    const wait = this.#pausedUntil - Date.now();
+    if (wait > 0 && this.#queue.length > 0) {
+      // The endpoint asked the client to wait (Retry-After): queued postbacks stay queued, and their
+      // deadline only starts when they leave the queue, so a long pause does not fail them unsent.
+      if (this.#pumpTimer === undefined) {
+        this.#pumpTimer = setTimeout(() => {
+          this.#pumpTimer = undefined;
+          this.#pump();
+        }, wait);
+        this.#pumpTimer.unref();
+      }
+      return;
+    }
     while (this.#active < this.#options.maxConcurrency && this.#queue.length > 0) {
       const job = this.#queue.shift() as Job;
       this.#active++;
@@ -347,15 +365,15 @@ class Client implements GrowthChannelClient {
       const error = result.error;
       error.attempts = attempt;
       error.idempotencyKey = job.key;
-      if (!result.retryable || attempt > options.maxRetries) throw error;
-      let delay: number;
+      let delay: number | undefined;
       if (result.retryAfterMs !== undefined) {
         delay = clamp(result.retryAfterMs, options.retryAfterMinMs, options.retryAfterMaxMs);
-        // One gate for the whole client: queued postbacks wait too instead of each meeting a 429.
+        // One gate for the whole client, set even when this postback retries no more: queued
+        // postbacks wait for it instead of each meeting a 429.
         this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay);
-      } else {
-        delay = backoffDelay(attempt - 1, options.backoffBaseMs, options.backoffMaxMs, Math.random);
       }
+      if (!result.retryable || attempt > options.maxRetries) throw error;
+      delay ??= backoffDelay(attempt - 1, options.backoffBaseMs, options.backoffMaxMs, Math.random);
       if (Date.now() + delay >= deadline) throw this.#giveUp(error, job, attempt, deadline);
       options.logger?.debug?.('Growth Channel postback attempt failed; retrying', {
         idempotencyKey: job.key,
@@ -410,7 +428,11 @@ class Client implements GrowthChannelClient {
 
   #refuse(error: unknown, input: PostbackInput | undefined): false {
     this.#dropped++;
-    this.#reportError(toGrowthChannelError(error), asPostback(input));
+    try {
+      this.#reportError(toGrowthChannelError(error), asPostback(input));
+    } catch {
+      // Reporting must not throw back into track(), where the outer catch would count it twice.
+    }
     return false;
   }
 
@@ -455,18 +477,27 @@ function missingKeyError(): GrowthChannelConfigError {
 
 function toGrowthChannelError(error: unknown): GrowthChannelError {
   if (isGrowthChannelError(error)) return error;
-  return new GrowthChannelConfigError(
-    `Unexpected error: ${error instanceof Error ? error.message : String(error)}`,
-    {
-      cause: error,
-    },
-  );
+  // Only a hostile input (a throwing getter, a proxy) gets here from track(): it could not be read.
+  return new GrowthChannelValidationError('Invalid postback: it could not be read.', [], { cause: error });
 }
 
 function asPostback(input: unknown): Postback | undefined {
-  return input !== null && typeof input === 'object' && typeof (input as Postback).ref_id === 'string'
-    ? (input as Postback)
-    : undefined;
+  try {
+    return input !== null && typeof input === 'object' && typeof (input as Postback).ref_id === 'string'
+      ? (input as Postback)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A flush/close deadline as setTimeout accepts it: Node turns anything above 2^31-1 ms (Infinity
+ * included) into 1 ms, which would drop everything at once. Larger means "as long as possible".
+ */
+function timerDelay(ms: number): number {
+  if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
 }
 
 function abandoned(job: Job, attempts: number): GrowthChannelClosedError {

@@ -112,6 +112,9 @@ const KNOWN_OPTIONS = new Set([
   'env',
 ]);
 
+/** The longest delay setTimeout honours (2^31-1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Names of every client option, so framework packages can tell client options from their own. */
 export const CLIENT_OPTION_NAMES: ReadonlySet<string> = KNOWN_OPTIONS;
 
@@ -205,8 +208,9 @@ function resolveDispatcher(dispatcher: unknown): Dispatcher | undefined {
 function integer(options: ClientOptions, name: keyof ClientOptions, fallback: number, min: number): number {
   const value = options[name];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw configError(`\`${name}\` must be an integer >= ${min} (default ${fallback}).`);
+  // Every one of these ends up in a timer or a count; setTimeout turns more than 2^31-1 into 1 ms.
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > MAX_TIMER_MS) {
+    throw configError(`\`${name}\` must be an integer from ${min} to ${MAX_TIMER_MS} (default ${fallback}).`);
   }
   return value;
 }
