@@ -147,11 +147,17 @@ function scanQueryString(
   accept: (raw: string, decode: boolean) => string | undefined,
 ): string | undefined {
   let start = 0;
+  let eq = -1;
   while (start < query.length) {
     let end = query.indexOf('&', start);
     if (end === -1) end = query.length;
-    const eq = query.indexOf('=', start);
-    if (eq !== -1 && eq < end) {
+    // Search for '=' again only once past the last one found: keeps the scan linear when many
+    // pairs have no '='.
+    if (eq < start) {
+      eq = query.indexOf('=', start);
+      if (eq === -1) return undefined;
+    }
+    if (eq < end) {
       const key = query.slice(start, eq);
       if (key === param || (key.length > 0 && decodeQueryComponent(key) === param)) {
         const found = accept(query.slice(eq + 1, end), true);

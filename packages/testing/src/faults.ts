@@ -30,7 +30,7 @@ export function validateFault(fault: Fault): void {
     throw new RangeError(`inject: \`times\` must be a positive integer or Infinity, got ${String(times)}`);
   }
   if ('status' in fault) {
-    const { status, retryAfter, body } = fault;
+    const { status, retryAfter, body, headers } = fault;
     // 1xx are not final answers and would leave the client waiting for one.
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`inject: \`status\` must be an integer from 200 to 599, got ${String(status)}`);
@@ -38,11 +38,11 @@ export function validateFault(fault: Fault): void {
     if (retryAfter !== undefined) {
       const valid =
         typeof retryAfter === 'number'
-          ? Number.isFinite(retryAfter) && retryAfter >= 0
+          ? Number.isInteger(retryAfter) && retryAfter >= 0
           : typeof retryAfter === 'string' && retryAfter !== '' && !/[\r\n]/.test(retryAfter);
       if (!valid) {
         throw new TypeError(
-          `inject: \`retryAfter\` must be a non-negative number of seconds or an HTTP date string, got ${String(retryAfter)}`,
+          `inject: \`retryAfter\` must be a whole number of seconds (>= 0) or an HTTP date string, got ${String(retryAfter)}`,
         );
       }
     }
@@ -52,6 +52,16 @@ export function validateFault(fault: Fault): void {
       (body === null || typeof body !== 'object' || Array.isArray(body))
     ) {
       throw new TypeError('inject: `body` must be a string or a plain object');
+    }
+    if (headers !== undefined) {
+      const valid =
+        headers !== null &&
+        typeof headers === 'object' &&
+        Object.entries(headers).every(
+          ([name, value]) =>
+            /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) && typeof value === 'string' && !/[\r\n]/.test(value),
+        );
+      if (!valid) throw new TypeError('inject: `headers` must map header names to single-line strings');
     }
   } else if ('delayMs' in fault) {
     const { delayMs } = fault;

@@ -228,8 +228,8 @@ class LocalReceiver implements Receiver {
     }
     if (chosen?.kind === 'status') {
       const { status, retryAfter, body: answer = DEFAULT_FAULT_BODY } = chosen.fault;
-      const headers: Record<string, string> =
-        retryAfter === undefined ? {} : { 'retry-after': String(retryAfter) };
+      const headers: Record<string, string> = { ...chosen.fault.headers };
+      if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
       this.#record(arrival, body, status, 'status');
       if (typeof answer === 'string') send(res, status, answer, 'text/plain; charset=utf-8', headers);
       else sendJson(res, status, answer, headers);

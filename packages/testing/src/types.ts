@@ -77,8 +77,10 @@ export type Fault =
   | {
       /** Status to answer, 200..599, without looking at the request (no auth, no validation). */
       status: number;
-      /** Value of a `Retry-After` header (seconds or an HTTP date); no header when unset. */
+      /** Value of a `Retry-After` header (whole seconds or an HTTP date); no header when unset. */
       retryAfter?: number | string;
+      /** Extra answer headers, e.g. `{ location: 'http://elsewhere.example/' }` with a 3xx. */
+      headers?: Record<string, string>;
       /**
        * Body to answer: an object is sent as JSON, a string verbatim as `text/plain`.
        * `{status: 200, body: {status: 'dropped'}}` simulates a 2xx that is not ok.

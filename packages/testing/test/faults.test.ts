@@ -153,6 +153,14 @@ describe('injected faults', () => {
     expect(receiver.postbacks).toEqual([{ ref_id: 'b' }]);
   });
 
+  it('adds the extra headers of a status fault, e.g. a redirect Location', async () => {
+    receiver = await startReceiver();
+    receiver.inject({ status: 302, headers: { location: 'http://elsewhere.example/' } });
+    const answer = await call(receiver.endpoint, { ref_id: 'a' });
+    expect(answer.status).toBe(302);
+    expect(answer.headers.location).toBe('http://elsewhere.example/');
+  });
+
   it('refuses malformed faults at inject time', async () => {
     receiver = await startReceiver();
     const bad: unknown[] = [
@@ -161,6 +169,9 @@ describe('injected faults', () => {
       { status: 99 },
       { status: 503, times: 0 },
       { status: 503, retryAfter: -1 },
+      { status: 503, retryAfter: 1.5 },
+      { status: 302, headers: { location: 'http://x\r\ny' } },
+      { status: 302, headers: { 'bad name': 'x' } },
       { delayMs: -1 },
       { reset: false },
     ];

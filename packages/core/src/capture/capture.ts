@@ -98,7 +98,8 @@ export class CaptureEngine<Req, Res> implements Capture<Req, Res> {
     client: GrowthChannelClient,
     ownsClient: boolean,
   ) {
-    this.options = options;
+    // Without `client`: its options hold the API key, and `options` is readable on this object.
+    this.options = { ...options, client: undefined };
     this.#adapter = adapter;
     this.client = client;
     this.ownsClient = ownsClient;
@@ -113,7 +114,7 @@ export class CaptureEngine<Req, Res> implements Capture<Req, Res> {
       this.reportCaptureError('reading the query failed', error);
     }
     const context = new GcRequestContext(this, req, res, fromQuery);
-    if (fromQuery !== undefined && this.options.storage !== 'none' && this.hasConsent(req)) {
+    if (fromQuery !== undefined && this.options.storage !== 'none' && context.consents()) {
       this.#store(req, res, context, fromQuery);
     }
     return context;
@@ -138,11 +139,19 @@ export class CaptureEngine<Req, Res> implements Capture<Req, Res> {
   /** Reads the stored ref_id (session or cookie), dropping it when invalid or outside the window. */
   readStored(req: Req): { stored: StoredRefId; origin: RefIdOrigin } | undefined {
     try {
-      const where = this.#where(req);
+      let where = this.#where(req);
       let stored: StoredRefId | undefined;
-      if (where === 'session')
+      if (where === 'session') {
         stored = fromSessionValue(sessionGet(this.#adapter.session(req) as SessionLike, SESSION_KEY));
-      else if (where === 'cookie') stored = this.#readCookie(req);
+        // With `auto`, a landing may have gone to the cookie because the session did not exist yet
+        // (a session middleware mounted after capture, or only on some routes): look there too.
+        if (stored === undefined && this.options.storage === 'auto') {
+          stored = this.#readCookie(req);
+          where = 'cookie';
+        }
+      } else if (where === 'cookie') {
+        stored = this.#readCookie(req);
+      }
       if (stored === undefined || where === undefined) return undefined;
       if (!this.#isValidStored(stored)) {
         this.debug('stored ref_id ignored (invalid or outside the attribution window)', { where });
@@ -242,7 +251,10 @@ export class CaptureEngine<Req, Res> implements Capture<Req, Res> {
       path: cookie.path,
       sameSite: cookie.sameSite,
       httpOnly: cookie.httpOnly,
-      secure: cookie.secure === 'auto' ? this.#adapter.isSecure(req) : cookie.secure,
+      // Browsers refuse SameSite=None without Secure, so `auto` never leaves it out there.
+      secure:
+        cookie.sameSite === 'none' ||
+        (cookie.secure === 'auto' ? this.#adapter.isSecure(req) : cookie.secure),
     };
     this.#adapter.setCookie(res, {
       name: cookie.name,

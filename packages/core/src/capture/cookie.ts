@@ -30,11 +30,16 @@ export function readCookie(header: string | string[] | undefined, name: string):
   const text = Array.isArray(header) ? header.join('; ') : header;
   if (typeof text !== 'string' || text.length === 0) return undefined;
   let start = 0;
+  let eq = -1;
   while (start < text.length) {
     let end = text.indexOf(';', start);
     if (end === -1) end = text.length;
-    const eq = text.indexOf('=', start);
-    if (eq !== -1 && eq < end && text.slice(start, eq).trim() === name) {
+    // As in the query scan: look for '=' again only once past the last one, so the scan stays linear.
+    if (eq < start) {
+      eq = text.indexOf('=', start);
+      if (eq === -1) return undefined;
+    }
+    if (eq < end && text.slice(start, eq).trim() === name) {
       let value = text.slice(eq + 1, end).trim();
       if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
       return value;

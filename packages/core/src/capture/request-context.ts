@@ -1,5 +1,5 @@
 import type { GrowthChannelClient } from '../client/client.js';
-import { GrowthChannelError, GrowthChannelNoRefIdError } from '../errors.js';
+import { GrowthChannelNoRefIdError, GrowthChannelValidationError, isGrowthChannelError } from '../errors.js';
 import type { ConversionFields, PostbackInput, PostbackResponse } from '../schema.js';
 import type { CaptureEngine, RefIdOrigin } from './capture.js';
 import type { StoredRefId } from './stored-ref.js';
@@ -30,6 +30,7 @@ export class GcRequestContext<Req, Res> implements GcContext {
   readonly #req: Req;
   readonly #fromQuery: string | undefined;
   #resolved = false;
+  #consent: boolean | undefined;
   #refId: string | undefined;
   #source: RefIdOrigin | undefined;
 
@@ -53,6 +54,15 @@ export class GcRequestContext<Req, Res> implements GcContext {
     return this.#source;
   }
 
+  /**
+   * @internal Whether the visitor consents, asked of the `consent` callback once per request:
+   * a callback with side effects or I/O runs once, and a throwing one is reported once.
+   */
+  consents(): boolean {
+    this.#consent ??= this.#engine.hasConsent(this.#req);
+    return this.#consent;
+  }
+
   /** @internal Called by capture when it stored (or, first touch, kept) a ref_id on this request. */
   setStored(stored: StoredRefId, origin: RefIdOrigin): void {
     this.#resolved = true;
@@ -66,7 +76,8 @@ export class GcRequestContext<Req, Res> implements GcContext {
       if (postback === undefined) return false;
       return this.#engine.client.track(postback);
     } catch (error) {
-      this.#engine.reportCaptureError('trackConversion failed', error);
+      if (isGrowthChannelError(error)) this.#engine.reportError(error);
+      else this.#engine.reportCaptureError('trackConversion failed', error);
       return false;
     }
   }
@@ -75,7 +86,7 @@ export class GcRequestContext<Req, Res> implements GcContext {
     const postback = this.#postback(eventName, fields);
     if (postback === undefined) {
       throw new GrowthChannelNoRefIdError(
-        this.#engine.hasConsent(this.#req)
+        this.consents()
           ? 'No ref_id for this request (none in the query or storage): nothing was sent.'
           : 'The consent callback returned false for this request: nothing was sent.',
       );
@@ -85,7 +96,7 @@ export class GcRequestContext<Req, Res> implements GcContext {
 
   #postback(eventName: string | undefined, fields: ConversionFields | undefined): PostbackInput | undefined {
     const engine = this.#engine;
-    if (!engine.hasConsent(this.#req)) {
+    if (!this.consents()) {
       engine.debug('conversion not sent: no consent');
       return undefined;
     }
@@ -98,7 +109,10 @@ export class GcRequestContext<Req, Res> implements GcContext {
     if (engine.options.trackerId !== undefined) postback.tracker_id = engine.options.trackerId;
     if (fields !== undefined && fields !== null) {
       if (typeof fields !== 'object') {
-        throw new GrowthChannelError('GC_ERR_VALIDATION', '`fields` must be an object of postback fields.');
+        throw new GrowthChannelValidationError(
+          '`fields` must be an object of postback fields (revenue, conversion_data, tracker_id).',
+          ['fields: expected an object'],
+        );
       }
       Object.assign(postback, fields);
     }
@@ -111,7 +125,7 @@ export class GcRequestContext<Req, Res> implements GcContext {
     if (this.#resolved) return;
     this.#resolved = true;
     const engine = this.#engine;
-    if (!engine.hasConsent(this.#req)) return;
+    if (!this.consents()) return;
     const fromQuery = this.#fromQuery;
     if (fromQuery !== undefined && engine.options.attribution === 'last') {
       this.#refId = fromQuery;
