@@ -10,6 +10,7 @@ import {
   createCapture,
   type GcContext,
   type GrowthChannelError,
+  GrowthChannelValidationError,
   SESSION_KEY,
 } from '../src/index.js';
 import { API_KEY, FAST } from './helpers.js';
@@ -141,6 +142,12 @@ describe('capture with a cookie', () => {
     );
   });
 
+  it('always marks a SameSite=None cookie Secure, as browsers require', async () => {
+    const app = await startApp({ cookie: { sameSite: 'none' } });
+    const landing = await get(app, '/l?ref_id=abc');
+    expect(gcCookie(landing.setCookies)).toMatch(/; Secure; SameSite=None$/);
+  });
+
   it('sends nothing without a ref_id, and says so', async () => {
     const app = await startApp();
     const response = await get(app, '/convert');
@@ -226,14 +233,27 @@ describe('capture with a cookie', () => {
     await app.receiver.waitForPostbacks(1);
   });
 
+  it('asks the consent callback once per request, however often the request reads it', async () => {
+    let calls = 0;
+    const app = await startApp({
+      consent: () => {
+        calls++;
+        return true;
+      },
+    });
+    await get(app, '/convert?ref_id=abc');
+    expect(calls).toBe(1);
+    await app.receiver.waitForPostbacks(1);
+  });
+
   it('a throwing consent callback counts as no consent and is reported', async () => {
     const app = await startApp({
       consent: () => {
         throw new Error('cmp not loaded');
       },
     });
-    expect((await get(app, '/l?ref_id=abc')).body.refId).toBeNull();
-    expect(app.errors[0]?.code).toBe('GC_ERR_CAPTURE');
+    expect((await get(app, '/convert?ref_id=abc')).body).toEqual({ queued: false, refId: null });
+    expect(app.errors.map((e) => e.code)).toEqual(['GC_ERR_CAPTURE']);
   });
 
   it("storage 'none' keeps nothing but still sends from the query", async () => {
@@ -272,6 +292,18 @@ describe('capture with a session', () => {
     await get(app, '/l?ref_id=abc');
     expect(map.get(SESSION_KEY)).toMatchObject({ refId: 'abc' });
     expect((await get(app, '/convert')).body).toEqual({ queued: true, refId: 'abc' });
+  });
+
+  it('auto: a landing stored in the cookie before a session existed is still read once it does', async () => {
+    // As with a session middleware mounted after capture: no session at landing, one afterwards.
+    let landed = false;
+    const store: Record<string, unknown> = {};
+    const app = await startApp({}, () => (landed ? store : undefined));
+    const landing = await get(app, '/l?ref_id=abc');
+    landed = true;
+    const pair = cookiePair(gcCookie(landing.setCookies));
+    expect((await get(app, '/convert', pair)).body).toEqual({ queued: true, refId: 'abc' });
+    await app.receiver.waitForPostbacks(1);
   });
 
   it("storage 'session' without a session stores nothing and does not fail the request", async () => {
@@ -324,6 +356,19 @@ describe('capture options', () => {
     expect(() =>
       createCapture({ client: { apikey: 'x' } as never }, nodeAdapter, '@growth-channel/test'),
     ).toThrow(/^@growth-channel\/test: unknown option `client\.apikey`/);
+  });
+
+  it('refuses non-object fields with a validation error, from sendConversion and to onError', async () => {
+    const errors: GrowthChannelError[] = [];
+    const capture = createCapture({ client: { apiKey: 'k' }, onError: (e) => errors.push(e) }, nodeAdapter);
+    const gc = capture.handle(
+      { url: '/?ref_id=abc', headers: {} } as Req,
+      { setHeader() {}, getHeader() {} } as never,
+    );
+    await expect(gc.sendConversion('x', 42 as never)).rejects.toBeInstanceOf(GrowthChannelValidationError);
+    expect(gc.trackConversion('x', 'oops' as never)).toBe(false);
+    expect(errors[0]).toBeInstanceOf(GrowthChannelValidationError);
+    await capture.close(0);
   });
 
   it('exposes the client on every request context, and reports adapter failures through onError', () => {

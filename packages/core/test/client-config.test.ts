@@ -1,6 +1,13 @@
 import { inspect } from 'node:util';
+import { MockAgent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { createClient, DEFAULT_BASE_URL, type GrowthChannelError, POSTBACK_PATH } from '../src/index.js';
+import {
+  createCapture,
+  createClient,
+  DEFAULT_BASE_URL,
+  type GrowthChannelError,
+  POSTBACK_PATH,
+} from '../src/index.js';
 import { API_KEY, FAST, rejection, setup } from './helpers.js';
 
 describe('client configuration', () => {
@@ -81,6 +88,39 @@ describe('client configuration', () => {
 });
 
 describe('the API key stays secret', () => {
+  it('is scrubbed from dispatcher errors that print request headers (MockAgent)', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent.get('http://gc.example').intercept({ path: '/elsewhere', method: 'POST' }).reply(200, {});
+    const client = createClient({
+      apiKey: API_KEY,
+      baseUrl: 'http://gc.example',
+      dispatcher: agent,
+      maxRetries: 0,
+    });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    await client.close();
+    await agent.close();
+    expect(error.code).toBe('GC_ERR_NETWORK');
+    expect(inspect(error, { depth: null, showHidden: true })).not.toContain(API_KEY);
+  });
+
+  it('is absent from an inspected or serialised capture', () => {
+    const capture = createCapture(
+      { client: { apiKey: API_KEY, baseUrl: 'http://127.0.0.1:9' } },
+      {
+        query: () => undefined,
+        cookieHeader: () => undefined,
+        session: () => undefined,
+        isSecure: () => false,
+        setCookie: () => {},
+      },
+    );
+    expect(inspect(capture, { depth: null, showHidden: true })).not.toContain(API_KEY);
+    expect(JSON.stringify((capture as unknown as { options: unknown }).options)).not.toContain(API_KEY);
+    void capture.close(0);
+  });
+
   it('is absent from inspect and JSON of the client, from errors, and from every log line', async () => {
     const { receiver } = await setup();
     const lines: string[] = [];

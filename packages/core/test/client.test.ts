@@ -1,6 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startReceiver } from '@growth-channel/testing';
 import { Agent } from 'undici';
 import { describe, expect, it, vi } from 'vitest';
-import { createClient, POSTBACK_PATH } from '../src/index.js';
+import { createClient, MAX_RESPONSE_BYTES, POSTBACK_PATH } from '../src/index.js';
 import { API_KEY, FAST, rejection, setup } from './helpers.js';
 
 const EXAMPLE = {
@@ -104,6 +107,55 @@ describe('client over loopback', () => {
     }
   });
 
+  it('honours Retry-After given as an HTTP date', async () => {
+    const { receiver, client } = await setup({ retryAfterMaxMs: 5_000 });
+    // HTTP dates have whole seconds: 2 s ahead means a wait between 1 and 2 s.
+    receiver.inject({ status: 503, retryAfter: new Date(Date.now() + 2_000).toUTCString() });
+    await client.send({ ref_id: 'r' });
+    const [first, second] = receiver.requests;
+    expect(second?.status).toBe(200);
+    expect((second?.receivedAt.getTime() ?? 0) - (first?.receivedAt.getTime() ?? 0)).toBeGreaterThanOrEqual(
+      900,
+    );
+  });
+
+  it('pauses the client on a Retry-After even when that postback retries no more', async () => {
+    const { receiver, client, errors } = await setup({
+      maxRetries: 0,
+      retryAfterMaxMs: 300,
+      maxConcurrency: 1,
+    });
+    receiver.inject({ status: 429, retryAfter: 5 });
+    client.track({ ref_id: 'limited' });
+    client.track({ ref_id: 'next' });
+    await client.flush();
+    expect(errors.map((e) => e.error.status)).toEqual([429]);
+    const [limited, next] = receiver.requests;
+    expect(next?.accepted).toBe(true);
+    expect((next?.receivedAt.getTime() ?? 0) - (limited?.receivedAt.getTime() ?? 0)).toBeGreaterThanOrEqual(
+      280,
+    );
+  });
+
+  it('keeps queued postbacks waiting through a Retry-After longer than deadlineMs, then delivers them', async () => {
+    const { receiver, client, errors } = await setup({
+      deadlineMs: 200,
+      retryAfterMaxMs: 400,
+      maxConcurrency: 1,
+    });
+    receiver.inject({ status: 429, retryAfter: 60 });
+    for (let i = 0; i < 5; i++) client.track({ ref_id: `r${i}` });
+    await client.flush();
+    // The one that met the 429 could not wait 400 ms within its 200 ms deadline; the rest waited in
+    // the queue (their deadline starts when they leave it) and went through after the pause.
+    expect(errors.map((e) => [e.error.code, e.error.status])).toEqual([['GC_ERR_HTTP', 429]]);
+    expect(receiver.postbacks.map((p) => p.ref_id)).toEqual(['r1', 'r2', 'r3', 'r4']);
+    const [limited, after] = receiver.requests;
+    expect((after?.receivedAt.getTime() ?? 0) - (limited?.receivedAt.getTime() ?? 0)).toBeGreaterThanOrEqual(
+      380,
+    );
+  });
+
   it('does not retry 401 and says to check the API key, without the key', async () => {
     const { receiver } = await setup();
     const wrongKey = 'gc_wrong_key_0000000000';
@@ -117,6 +169,15 @@ describe('client over loopback', () => {
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(wrongKey);
   });
 
+  it('does not retry 403 either, and says to check the key', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ status: 403 });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    expect(error).toMatchObject({ code: 'GC_ERR_HTTP', status: 403, attempts: 1 });
+    expect(error.message).toMatch(/apiKey/);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
   it.each([400, 404, 422])('does not retry %i', async (status) => {
     const { receiver, client } = await setup();
     receiver.inject({ status });
@@ -125,14 +186,24 @@ describe('client over loopback', () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
-  it('never follows a redirect', async () => {
-    const { receiver, client } = await setup();
-    receiver.inject({ status: 302 });
-    const error = await rejection(client.send({ ref_id: 'r' }));
-    expect(error.code).toBe('GC_ERR_HTTP');
-    expect(error.message).toMatch(/never followed/);
-    expect(receiver.requests).toHaveLength(1);
-  });
+  it.each([301, 302, 307, 308])(
+    'never follows a %i redirect, so the key goes nowhere else',
+    async (status) => {
+      const { receiver, client } = await setup();
+      const elsewhere = await startReceiver();
+      try {
+        receiver.inject({ status, headers: { location: `${elsewhere.endpoint}` } });
+        const error = await rejection(client.send({ ref_id: 'r' }));
+        expect(error.code).toBe('GC_ERR_HTTP');
+        expect(error.message).toMatch(/never followed/);
+        expect(error.message).toContain(new URL(elsewhere.url).host);
+        expect(receiver.requests).toHaveLength(1);
+        expect(elsewhere.requests).toHaveLength(0);
+      } finally {
+        await elsewhere.close();
+      }
+    },
+  );
 
   it('treats a 2xx without "status": "ok" as a rejection carrying the body, not retried', async () => {
     const { receiver, client } = await setup();
@@ -142,6 +213,19 @@ describe('client over loopback', () => {
     expect(error.status).toBe(200);
     expect(error.body).toContain('duplicate');
     expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('reads at most 64 KiB of an answer', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ status: 200, body: 'x'.repeat(200 * 1024) });
+    const error = await rejection(client.send({ ref_id: 'r' }));
+    expect(error.code).toBe('GC_ERR_REJECTED');
+    expect(error.body?.length).toBe(MAX_RESPONSE_BYTES);
+    receiver.inject({ status: 500, body: { status: 'error', pad: 'y'.repeat(100 * 1024) } });
+    receiver.inject({ status: 400, body: { status: 'error', pad: 'y'.repeat(100 * 1024) } });
+    const final = await rejection(client.send({ ref_id: 'r' }));
+    expect(final.status).toBe(400);
+    expect(final.body?.length).toBe(MAX_RESPONSE_BYTES);
   });
 
   it('times out a slow attempt and retries it', async () => {
@@ -168,12 +252,40 @@ describe('client over loopback', () => {
     expect(error.message).toMatch(/timeoutMs/);
   });
 
-  it('gives up when deadlineMs passes', async () => {
+  it('gives up when deadlineMs passes, the last attempt cut to what was left of it', async () => {
     const { receiver, client } = await setup({ timeoutMs: 100, deadlineMs: 250, maxRetries: 100 });
-    receiver.inject({ delayMs: 1_000, times: 100 });
+    receiver.inject({ delayMs: 5_000, times: 100 });
+    const started = Date.now();
     const error = await rejection(client.send({ ref_id: 'r' }));
+    const elapsed = Date.now() - started;
     expect(error.code).toBe('GC_ERR_TIMEOUT');
-    expect(receiver.requests.length).toBeLessThanOrEqual(4);
+    // 100 + 100 + the ~50 ms left fit three attempts; a loaded machine's late timers may fit two.
+    expect(error.attempts).toBeGreaterThanOrEqual(2);
+    expect(error.attempts).toBeLessThanOrEqual(3);
+    expect(elapsed).toBeGreaterThanOrEqual(240);
+    expect(elapsed).toBeLessThan(2_000);
+  });
+
+  it('bounds a whole attempt, body included, by timeoutMs', async () => {
+    // A server that sends headers at once, then drips the body: only a whole-attempt timer stops it.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = createClient({ apiKey: API_KEY, baseUrl: url, ...FAST, timeoutMs: 300, maxRetries: 0 });
+    try {
+      const started = Date.now();
+      const error = await rejection(client.send({ ref_id: 'r' }));
+      expect(error.code).toBe('GC_ERR_TIMEOUT');
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await client.close(100);
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('retries a connection reset', async () => {
@@ -288,6 +400,33 @@ describe('track, flush and close', () => {
     await expect(client.flush(20)).resolves.toBe(false);
     await expect(client.flush()).resolves.toBe(true);
     expect(receiver.postbacks).toHaveLength(1);
+  });
+
+  it('flush(Infinity) and close(Infinity) wait instead of giving up at once', async () => {
+    const { receiver, client } = await setup();
+    receiver.inject({ delayMs: 100, times: 2 });
+    client.track({ ref_id: 'a' });
+    await expect(client.flush(Number.POSITIVE_INFINITY)).resolves.toBe(true);
+    client.track({ ref_id: 'b' });
+    await expect(client.close(Number.POSITIVE_INFINITY)).resolves.toEqual({
+      delivered: 2,
+      failed: 0,
+      dropped: 0,
+    });
+    expect(receiver.postbacks).toHaveLength(2);
+  });
+
+  it('counts a hostile input after close() once, as closed', async () => {
+    const { client, errors } = await setup();
+    await client.close();
+    const hostile = {
+      get ref_id(): string {
+        throw new Error('boom');
+      },
+    };
+    expect(client.track(hostile as never)).toBe(false);
+    expect(client.stats.dropped).toBe(1);
+    expect(errors.map((e) => e.error.code)).toEqual(['GC_ERR_CLOSED']);
   });
 
   it('close() delivers what is queued, refuses new postbacks, and is idempotent', async () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createRefIdExtractor, extractRefId, isValidRefId, REF_ID_PATTERN } from '../src/index.js';
+import {
+  createRefIdExtractor,
+  extractRefId,
+  isValidRefId,
+  REF_ID_PATTERN,
+  readCookie,
+} from '../src/index.js';
 
 describe('extractRefId', () => {
   const cases: [string, Parameters<typeof extractRefId>[0], string | undefined][] = [
@@ -79,6 +85,14 @@ describe('extractRefId', () => {
     expect(extractRefId(hostile)).toBeUndefined();
     expect(extractRefId(Object.create(null))).toBeUndefined();
     expect(extractRefId(42 as never)).toBeUndefined();
+  });
+
+  it('finds the parameter after very many pairs without `=`', () => {
+    expect(extractRefId(`/l?${'flag&'.repeat(50_000)}ref_id=found`)).toBe('found');
+    expect(extractRefId(`/l?${'flag&'.repeat(50_000)}`)).toBeUndefined();
+    expect(readCookie(`${'junk; '.repeat(50_000)}gc=found`, 'gc')).toBe('found');
+    expect(readCookie('a=1; b; gc=2', 'gc')).toBe('2');
+    expect(readCookie('a=1; b', 'gc')).toBeUndefined();
   });
 
   it('looks for several parameter names in order of preference', () => {

@@ -52,7 +52,7 @@ export interface ClientOptions {
   retryAfterMinMs?: number;
   /** Largest wait honoured from a `Retry-After` header. @default 300_000 */
   retryAfterMaxMs?: number;
-  /** Time from first attempt after which a postback is given up, retries included. @default 60_000 */
+  /** Time from leaving the queue after which a postback is given up, retries included. @default 60_000 */
   deadlineMs?: number;
   /** Deliveries in flight at once (also the connection pool size). @default 10 */
   maxConcurrency?: number;
