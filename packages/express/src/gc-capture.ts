@@ -5,6 +5,7 @@ import { expressAdapter } from './adapter.js';
 import type { GcCaptureMiddleware, GcCaptureOptions } from './types.js';
 
 const PACKAGE_NAME = '@growth-channel/express';
+const HANDLED = Symbol('@growth-channel/express.handled');
 
 /**
  * Creates the capture middleware: it stores a valid `ref_id` from the query (in the session when the
@@ -16,7 +17,8 @@ const PACKAGE_NAME = '@growth-channel/express';
  *   req.gc.trackConversion('user_converted', { revenue: 49 });
  *   res.sendStatus(201);
  * });
- * process.on('SIGTERM', async () => { await capture.close(); process.exit(0); });
+ * const server = app.listen(3000);
+ * process.on('SIGTERM', () => server.close(async () => { await capture.close(); process.exit(0); }));
  */
 export function gcCapture(options?: GcCaptureOptions): GcCaptureMiddleware {
   if ((options as unknown) instanceof IncomingMessage) {
@@ -27,7 +29,13 @@ export function gcCapture(options?: GcCaptureOptions): GcCaptureMiddleware {
   const capture = createCapture(options, expressAdapter, PACKAGE_NAME);
 
   function gcCaptureMiddleware(req: Request, res: Response, next: NextFunction): void {
+    // Mounted twice on one request's path (app and router): capture once, one cookie.
+    if ((req as Partial<Record<typeof HANDLED, unknown>>)[HANDLED] === capture) {
+      next();
+      return;
+    }
     try {
+      (req as Partial<Record<typeof HANDLED, unknown>>)[HANDLED] = capture;
       req.gc = capture.handle(req, res);
     } catch (cause) {
       // handle() never throws; this guards the assignment, which fails when other code made req.gc read-only.

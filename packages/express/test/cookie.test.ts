@@ -74,6 +74,29 @@ describe.each(EXPRESS_VERSIONS)('%s: the capture cookie', (_name, express) => {
     ]);
   });
 
+  it("writes one cookie when mounted twice on a request's path (app and router)", async () => {
+    const h = await startApp(express);
+    const router = express.Router();
+    router.use(h.capture);
+    router.get('/twice', (req, res) => res.json({ refId: req.gc.refId ?? null }));
+    h.app.use('/r', router);
+    const res = await h.agent().get('/r/twice?ref_id=abc');
+    expect(res.body).toEqual({ refId: 'abc' });
+    expect(setCookies(res).filter((cookie) => cookie.startsWith('gc_ref_id='))).toHaveLength(1);
+  });
+
+  it('still converts when the session middleware is mounted after capture', async () => {
+    const h = await startApp(express, {
+      after: (app) => app.use(session({ secret: SECRET, resave: false, saveUninitialized: false })),
+    });
+    const agent = h.agent();
+    await agent.get('/landing?ref_id=abc');
+    expect((await agent.get('/landing')).body).toEqual({ refId: 'abc', source: 'cookie' });
+    expect((await agent.post('/convert')).body).toEqual({ queued: true });
+    await h.receiver.waitForPostbacks(1);
+    expect(h.receiver.postbacks[0]?.ref_id).toBe('abc');
+  });
+
   it("keeps express-session's cookie next to its own", async () => {
     const h = await startApp(express, {
       options: { storage: 'cookie' },
