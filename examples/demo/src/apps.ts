@@ -10,6 +10,8 @@ export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface RunningApp {
   url: string;
+  /** Resolves once the app answers `/health`; rejects (after stopping it) when it exits or hangs. */
+  ready(): Promise<void>;
   /** What the app printed, for the error message when it fails to start. */
   output(): string;
   /** SIGTERM (the app flushes and closes), then SIGKILL if it has not exited in time; says how it ended. */
@@ -23,7 +25,7 @@ function exampleMain(framework: Framework): string {
   return join(dirname(manifest), 'dist', 'main.js');
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -34,9 +36,11 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts the example app as its own process, configured only through the environment, as in production. */
-export async function startApp(framework: Framework, env: Record<string, string>): Promise<RunningApp> {
-  const port = await freePort();
+/**
+ * Starts the example app as its own process, configured only through the environment, as in
+ * production. Returns at once, so a caller interrupted during start-up can still stop it.
+ */
+export function startApp(framework: Framework, port: number, env: Record<string, string>): RunningApp {
   const url = `http://127.0.0.1:${port}`;
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [exampleMain(framework)], {
@@ -55,6 +59,7 @@ export async function startApp(framework: Framework, env: Record<string, string>
 
   const app: RunningApp = {
     url,
+    ready: () => waitUntilReady(framework, app, () => child.exitCode),
     output: () => output,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
@@ -68,23 +73,31 @@ export async function startApp(framework: Framework, env: Record<string, string>
     },
   };
 
+  return app;
+}
+
+async function waitUntilReady(
+  framework: Framework,
+  app: RunningApp,
+  exitCode: () => number | null,
+): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) {
+    if (exitCode() !== null) {
       throw new Error(
-        `the ${framework} example exited before it was ready (code ${child.exitCode}):\n${output}`,
+        `the ${framework} example exited before it was ready (code ${exitCode()}):\n${app.output()}`,
       );
     }
     try {
-      const response = await fetch(`${url}/health`);
+      const response = await fetch(`${app.url}/health`);
       await response.arrayBuffer();
-      if (response.ok) return app;
+      if (response.ok) return;
     } catch {
       // Not listening yet.
     }
     if (Date.now() > deadline) {
       await app.stop();
-      throw new Error(`the ${framework} example did not answer /health within 20 s:\n${output}`);
+      throw new Error(`the ${framework} example did not answer /health within 20 s:\n${app.output()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

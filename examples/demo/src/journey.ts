@@ -70,7 +70,11 @@ export async function playJourney(
   const signupStarted = Date.now();
   const signup = await visitor.visit('POST', '/signup', { email: 'visitor@example.com', plan: 'pro' });
   step(3, 'Visitor signs up', `POST /signup → ${signup.status} in ${signup.ms.toFixed(1)} ms`);
-  note(`${framework} handler queued the conversion and answered without waiting for delivery`);
+  if (signup.status >= 200 && signup.status < 300) {
+    note(`${framework} handler queued the conversion and answered without waiting for delivery`);
+  } else {
+    note('the sign-up failed, so no conversion should be sent');
+  }
 
   let delivered: Awaited<ReturnType<Receiver['waitForPostbacks']>>;
   try {

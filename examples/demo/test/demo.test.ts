@@ -25,7 +25,9 @@ describe('pnpm demo', () => {
       const { code, stdout, stderr } = await runDemo(['--', '--framework', framework]);
       expect(stderr).toBe('');
       expect(code).toBe(0);
-      expect(stdout).toContain(`Growth Channel demo: ${framework}`);
+      expect(stdout).toContain(
+        `Growth Channel demo: ${framework}`.replace('nestjs', 'nestjs (express platform)'),
+      );
       expect(stdout).toMatch(/GET \/landing\?ref_id=demo-123 → 200/);
       expect(stdout).toContain('"ref_id": "demo-123"');
       expect(stdout).toContain('"event_name": "user_converted"');
@@ -34,6 +36,14 @@ describe('pnpm demo', () => {
       expect(stdout).toContain('✔ The receiver got the conversion for ref_id demo-123.');
     },
   );
+
+  it('nestjs on the fastify platform: the receiver gets the conversion', async () => {
+    const { code, stdout } = await runDemo(['--framework', 'nestjs', '--platform', 'fastify']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('Growth Channel demo: nestjs (fastify platform)');
+    expect(stdout).toContain('"ref_id": "demo-123"');
+    expect(stdout).toContain('✔ The receiver got the conversion for ref_id demo-123.');
+  });
 
   it('refuses an unknown framework with exit code 2', async () => {
     const { code, stderr } = await runDemo(['--framework', 'koa']);
