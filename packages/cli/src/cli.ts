@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
-import { closest, EXIT_OK, EXIT_USAGE, wantsHelp } from './args.js';
+import { closest, EXIT_FAILED, EXIT_OK, EXIT_USAGE, wantsHelp } from './args.js';
 import { run as doctor } from './commands/doctor.js';
 import { run as extract } from './commands/extract.js';
 import { run as listen } from './commands/listen.js';
 import { run as send } from './commands/send.js';
 import { COMMAND_HELP, COMMANDS, type CommandName, MAIN_HELP } from './help.js';
-import { type Io, printError, println } from './output.js';
+import { guardedWriter, type Io, PROGRAM, printError, println } from './output.js';
 
 type Command = (argv: readonly string[], io: Io) => Promise<number>;
 
@@ -81,18 +81,32 @@ async function start(): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   }
-  const io: Io = {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    signal: controller.signal,
+  let code: number | undefined;
+  let outputLost = false;
+  const settle = () => {
+    // Lost output is a failure, unless the reader closed the pipe on purpose (EPIPE, as `| head` does).
+    if (code !== undefined) process.exitCode = outputLost ? Math.max(code, EXIT_FAILED) : code;
   };
+  const stderr = guardedWriter(process.stderr, (error) => {
+    if (error.code !== 'EPIPE') outputLost = true;
+    settle();
+  });
+  const stdout = guardedWriter(process.stdout, (error) => {
+    // Nobody reads what `listen` would print any more, so it stops as on Ctrl+C (exit 0 on EPIPE).
+    controller.abort();
+    if (error.code === 'EPIPE') return;
+    outputLost = true;
+    println(stderr, `${PROGRAM}: cannot write to stdout (${error.code ?? error.message})`);
+    settle();
+  });
+  const io: Io = { stdout, stderr, env: process.env, signal: controller.signal };
   try {
-    process.exitCode = await main(argv, io);
+    code = await main(argv, io);
   } catch (error) {
     printError(io, `unexpected error: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
+    code = EXIT_FAILED;
   }
+  settle();
 }
 
 await start();

@@ -48,26 +48,44 @@ export async function readApiKey(
 /** The line printed when no key was found. */
 export const MISSING_KEY_MESSAGE = `no API key: set ${API_KEY_ENV} (e.g. export ${API_KEY_ENV}=...) or pass --api-key-file PATH`;
 
-/** Where the base URL comes from, for the doctor's report. */
-export function baseUrlSource(
+/** The base URL a command will use, and the setting it came from. */
+export interface BaseUrl {
+  url: string;
+  /** `--base-url` or GROWTH_CHANNEL_BASE_URL; undefined when neither was set and core's default is used. */
+  setting: '--base-url' | typeof BASE_URL_ENV | undefined;
+}
+
+/** The flag wins over the variable: it was asked for on this command line. */
+export function resolveBaseUrl(
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): { url: string; from: string } {
-  if (flag !== undefined) return { url: flag, from: '--base-url' };
+): BaseUrl {
+  if (flag !== undefined) return { url: flag, setting: '--base-url' };
   const fromEnv = env[BASE_URL_ENV];
-  if (fromEnv) return { url: fromEnv, from: BASE_URL_ENV };
-  return { url: DEFAULT_BASE_URL, from: 'the default' };
+  if (fromEnv) return { url: fromEnv, setting: BASE_URL_ENV };
+  return { url: DEFAULT_BASE_URL, setting: undefined };
+}
+
+/** What a message tells the user to change: the setting the URL came from, or either when it is the default. */
+export function baseUrlSetting(baseUrl: BaseUrl): string {
+  return baseUrl.setting ?? `--base-url or ${BASE_URL_ENV}`;
 }
 
 /**
- * Creates a core client; core validates the options, and its GrowthChannelConfigError becomes a usage
- * error worded with the CLI's flags. The client reads GROWTH_CHANNEL_BASE_URL from `env` itself.
+ * Creates a core client for `baseUrl`; core validates the options, and its GrowthChannelConfigError
+ * becomes a usage error worded with the CLI's flags and the setting the base URL came from.
  */
-export function makeClient(options: ClientOptions): GrowthChannelClient {
+export function makeClient(
+  options: Omit<ClientOptions, 'baseUrl' | 'env'>,
+  baseUrl: BaseUrl,
+): GrowthChannelClient {
   try {
-    return createClient({ onError: () => {}, ...options });
+    // `env: {}`: the base URL is already resolved, so core cannot pick another one from the variables.
+    return createClient({ onError: () => {}, ...options, baseUrl: baseUrl.url, env: {} });
   } catch (error) {
-    if (error instanceof GrowthChannelConfigError) throw inputError(cliWording(error.message));
+    if (error instanceof GrowthChannelConfigError) {
+      throw inputError(cliWording(error.message, baseUrlSetting(baseUrl)));
+    }
     throw error;
   }
 }

@@ -1,4 +1,9 @@
-import { type GrowthChannelError, isGrowthChannelError } from '@growth-channel/core';
+import {
+  API_KEY_ENV,
+  BASE_URL_ENV,
+  type GrowthChannelError,
+  isGrowthChannelError,
+} from '@growth-channel/core';
 import { CliError, EXIT_FAILED } from './args.js';
 
 /** Where output goes: `process.stdout` fits. */
@@ -12,8 +17,29 @@ export interface Io {
   stderr: Writer;
   /** Where `GROWTH_CHANNEL_*` variables are read from. */
   env: Readonly<Record<string, string | undefined>>;
-  /** Aborted when the user asks a long-running command (`listen`) to stop: SIGINT or SIGTERM. */
+  /**
+   * Aborted when a long-running command (`listen`) should stop: SIGINT, SIGTERM, or stdout's reader
+   * went away (`listen --json | head -1`).
+   */
   signal: AbortSignal;
+}
+
+/**
+ * A process stream as a {@link Writer} that outlives its reader (`doctor | head -3`): from the stream's
+ * first error on, writes are dropped, where an unhandled 'error' event would crash with a stack trace.
+ * `onError` hears that first error.
+ */
+export function guardedWriter(
+  stream: NodeJS.WritableStream,
+  onError: (error: NodeJS.ErrnoException) => void,
+): Writer {
+  let open = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (!open) return;
+    open = false;
+    onError(error);
+  });
+  return { write: (text: string) => open && stream.write(text) };
 }
 
 /** Prefix of every error and warning line, so a line in a CI log says where it came from. */
@@ -71,27 +97,62 @@ export function redactingIo(io: Io, secret: string | undefined): Io {
 /** Where the key came from, to point the user at the right place when it is refused. */
 export type KeySource = { kind: 'env' } | { kind: 'file'; path: string };
 
-/** Rewrites core's option names (`baseUrl`, `apiKey`) as the flags and variables a CLI user types. */
-export function cliWording(message: string): string {
+// Core names the base URL `baseUrl`, sometimes followed by the variable it also reads.
+const BASE_URL_NAME = new RegExp(`\`?\\bbaseUrl\\b\`?(?: \\(or ${BASE_URL_ENV}\\)| / ${BASE_URL_ENV})?`, 'g');
+
+/**
+ * Rewrites core's option names as the flags and variables a CLI user types; `baseUrlSetting` is where
+ * this command's base URL came from (`--base-url` or GROWTH_CHANNEL_BASE_URL), so the user fixes the
+ * right one.
+ */
+export function cliWording(message: string, baseUrlSetting: string): string {
   return message
     .replace(/^@growth-channel\/core: /, '')
-    .replace(/`?\bbaseUrl\b`?/g, '--base-url')
+    .replace(BASE_URL_NAME, baseUrlSetting)
+    .replace(/the key goes in `?apiKey`?/g, `the API key goes in ${API_KEY_ENV} or --api-key-file`)
     .replace(/`?\bapiKey\b`?/g, 'the API key')
     .replace(/`?\btimeoutMs\b`?/g, '--timeout-ms');
 }
 
+/**
+ * A URL as it may be printed: without the user name and password (`removed` says some were there).
+ * A string that is not an http(s) URL loses everything up to its last "@", which may be a password too.
+ */
+export function withoutCredentials(raw: string): { text: string; removed: boolean } {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:')) {
+    if (url.username === '' && url.password === '') return { text: raw, removed: false };
+    url.username = '';
+    url.password = '';
+    return { text: url.href, removed: true };
+  }
+  const text = raw.replace(/^(\s*[a-z][a-z\d+.-]*:\/\/)?.*@/is, '$1');
+  return { text, removed: text !== raw };
+}
+
 /** One line saying why a postback was not delivered and what to do about it. */
-export function describeDeliveryError(error: unknown, source: KeySource | undefined): string {
+export function describeDeliveryError(
+  error: unknown,
+  source: KeySource | undefined,
+  baseUrlSetting: string,
+): string {
   if (!isGrowthChannelError(error)) {
     return `not delivered: ${error instanceof Error ? error.message : String(error)}`;
   }
   const facts: string[] = [error.code];
   if (error.status !== undefined) facts.push(`HTTP ${error.status}`);
   if (error.attempts !== undefined) facts.push(`${error.attempts} attempt${error.attempts === 1 ? '' : 's'}`);
-  return `not delivered (${facts.join(', ')}): ${deliveryAdvice(error, source)}`;
+  return `not delivered (${facts.join(', ')}): ${deliveryAdvice(error, source, baseUrlSetting)}`;
 }
 
-function deliveryAdvice(error: GrowthChannelError, source: KeySource | undefined): string {
+function deliveryAdvice(
+  error: GrowthChannelError,
+  source: KeySource | undefined,
+  baseUrlSetting: string,
+): string {
   if (error.status === 401 || error.status === 403) {
     const where =
       source?.kind === 'file'
@@ -99,7 +160,7 @@ function deliveryAdvice(error: GrowthChannelError, source: KeySource | undefined
         : 'check GROWTH_CHANNEL_API_KEY';
     return `the endpoint answered ${error.status}: the API key was refused; ${where}.`;
   }
-  const message = cliWording(error.message);
+  const message = cliWording(error.message, baseUrlSetting);
   if (error.code === 'GC_ERR_NETWORK' || error.code === 'GC_ERR_TIMEOUT') {
     return `${message} Run "growth-channel doctor" to check the connection.`;
   }

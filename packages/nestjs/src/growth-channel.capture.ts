@@ -25,7 +25,7 @@ export interface CaptureHost {
   /** Requests whose `@TrackConversion()` already ran (class- and method-level interceptors both fire). */
   readonly tracked: WeakSet<object>;
   debug(message: string, details?: Record<string, unknown>): void;
-  /** Reports a problem of ours that must not reach the response: `onError`, else a warning. */
+  /** Reports a problem that must not reach the response to `onError` (by default a warning). */
   report(error: GrowthChannelError): void;
 }
 
@@ -40,8 +40,7 @@ type NodeRequest = IncomingMessage & {
 export function createCaptureHost(options: GrowthChannelModuleOptions | undefined): CaptureHost {
   const resolved = resolveModuleOptions(options);
   const capture = createCapture(resolved.capture, nodeAdapter(resolved.routes !== undefined), PACKAGE_NAME);
-  const { logger } = resolved;
-  const onError = resolved.capture.onError;
+  const { logger, onError } = resolved;
   return {
     capture,
     routes: resolved.routes,
@@ -54,8 +53,7 @@ export function createCaptureHost(options: GrowthChannelModuleOptions | undefine
     },
     report(error) {
       try {
-        if (onError !== undefined) onError(error, undefined);
-        else logger.warn?.(`Growth Channel: ${error.message}`, { code: error.code });
+        onError(error, undefined);
       } catch {
         // A reporter that throws must not break the request it reports on.
       }

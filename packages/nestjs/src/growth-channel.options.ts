@@ -2,10 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import {
   CAPTURE_OPTIONS,
   type CaptureOptions,
+  type ErrorHandler,
   GrowthChannelConfigError,
   type GrowthChannelLogger,
 } from '@growth-channel/core';
-import { Logger, type MiddlewareConsumer } from '@nestjs/common';
+import { Logger, type MiddlewareConsumer, RequestMethod } from '@nestjs/common';
 import { PACKAGE_NAME } from './growth-channel.constants.js';
 
 /** A route as `MiddlewareConsumer.forRoutes()` takes it: a path, a `{ path, method }` or a controller class. */
@@ -19,8 +20,10 @@ export type GrowthChannelRoute = Parameters<ReturnType<MiddlewareConsumer['apply
  */
 export interface GrowthChannelModuleOptions extends CaptureOptions<IncomingMessage> {
   /**
-   * Routes on which a `ref_id` in the query is captured and stored. Conversions are tracked on every
-   * route either way: the stored ref_id is read wherever a handler converts.
+   * Routes on which a `ref_id` in the query is captured and stored: paths (`'landing'` covers `/landing`
+   * and every path below it, on both platforms), `{ path, method }` objects (that route only) or
+   * controller classes (their routes). Conversions are tracked on every route either way: the stored
+   * ref_id is read wherever a handler converts.
    * @default every route
    */
   routes?: readonly GrowthChannelRoute[];
@@ -38,8 +41,11 @@ export interface GrowthChannelModuleExtras {
 /** The Nest-only options, resolved; the rest goes to core's `createCapture()`. */
 export interface ResolvedModuleOptions {
   capture: CaptureOptions<IncomingMessage>;
+  /** The routes as given to `forRoutes()` (path strings expanded), or `undefined` for every route. */
   routes: readonly GrowthChannelRoute[] | undefined;
   logger: GrowthChannelLogger;
+  /** The user's `onError`, else a warning through `logger`. */
+  onError: ErrorHandler;
 }
 
 const MODULE_OPTION_NAMES: readonly string[] = [...CAPTURE_OPTIONS, 'routes'];
@@ -66,7 +72,17 @@ export function resolveModuleOptions(options: GrowthChannelModuleOptions | undef
   }
   const { routes, ...capture } = options;
   const logger = capture.logger ?? nestLogger();
-  return { capture: { ...capture, logger }, routes: resolveRoutes(routes), logger };
+  const onError = capture.onError ?? warnOnError(logger);
+  return { capture: { ...capture, logger, onError }, routes: resolveRoutes(routes), logger, onError };
+}
+
+/**
+ * The default `onError`: a warning with the error's code and message. Core only logs capture problems
+ * at debug level when there is no `onError`; a module user should see them without configuring one.
+ * Neither the cause nor the postback is logged: the message is all that is known to be safe to print.
+ */
+function warnOnError(logger: GrowthChannelLogger): ErrorHandler {
+  return (error) => logger.warn?.(`Growth Channel: ${error.message}`, { code: error.code });
 }
 
 function resolveRoutes(routes: unknown): readonly GrowthChannelRoute[] | undefined {
@@ -84,7 +100,23 @@ function resolveRoutes(routes: unknown): readonly GrowthChannelRoute[] | undefin
         typeof (route as { method?: unknown }).method === 'number');
     if (!valid) fail(usage);
   }
-  return Object.freeze([...(routes as GrowthChannelRoute[])]);
+  return Object.freeze((routes as GrowthChannelRoute[]).flatMap(mountedRoutes));
+}
+
+/**
+ * What a route becomes in `forRoutes()`. A path string covers that path and every path below it on
+ * both platforms: given to `forRoutes()` as is, Express mounts it with `use()` (a prefix) while Nest's
+ * Fastify adapter matches it exactly, so it is passed as an exact route plus a `{*wildcard}` below it,
+ * which both read the same way (and Nest still applies the global prefix to both).
+ */
+function mountedRoutes(route: GrowthChannelRoute): GrowthChannelRoute[] {
+  // A path with a wildcard (or a legacy regex group) already says what it covers.
+  if (typeof route !== 'string' || /[*(]/.test(route)) return [route];
+  const base = route.replace(/\/+$/, '');
+  return [
+    { path: base === '' ? '/' : base, method: RequestMethod.ALL },
+    { path: `${base}/{*growthChannelSubPath}`, method: RequestMethod.ALL },
+  ];
 }
 
 /** Validates the `isGlobal` extra (it never reaches the options provider). */

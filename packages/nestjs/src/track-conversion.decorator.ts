@@ -1,10 +1,16 @@
 import { type ConversionFields, GrowthChannelConfigError } from '@growth-channel/core';
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { PACKAGE_NAME, TRACK_CONVERSION_METADATA } from './growth-channel.constants.js';
-import { TrackConversionInterceptor } from './track-conversion.interceptor.js';
+import { isThenable, TrackConversionInterceptor } from './track-conversion.interceptor.js';
 
-/** A postback field: a value, or a function of the handler's result and the request returning it. */
-export type ConversionValue<T, Result, Req> = T | ((result: Result, request: Req) => T);
+/**
+ * What a field or `when` may be: anything but a promise. The interceptor runs after the handler and
+ * does not await these functions, so an async one is refused by type (and reported at run time).
+ */
+type NotThenable<T> = T extends object ? T & { readonly then?: never } : T;
+
+/** A postback field: a value, or a function of the handler's result and the request returning it (not a promise). */
+export type ConversionValue<T, Result, Req> = NotThenable<T> | ((result: Result, request: Req) => NotThenable<T>);
 
 // A decorator cannot see the type its method returns, so `(r) => r.total` needs `any` to compile
 // untyped; write `@TrackConversion<Order>(...)` (or annotate `r`) to have the result checked.
@@ -20,11 +26,12 @@ export interface TrackConversionOptions<Result = any, Req = any> {
   conversion_data?: ConversionValue<ConversionFields['conversion_data'], Result, Req>;
   /** The conversion's `tracker_id`, overriding the module's `trackerId`. @default the module's `trackerId` */
   tracker_id?: ConversionValue<ConversionFields['tracker_id'], Result, Req>;
-  /** Sends only when this returns a truthy value. @default always sends */
-  when?: (result: Result, request: Req) => unknown;
+  /** Sends only when this returns `true` (synchronously: a returned promise sends nothing). @default always sends */
+  when?: (result: Result, request: Req) => boolean;
   /**
    * Delays the response until the endpoint accepted the postback; a delivery failure then becomes
-   * the handler's error (a 500 unless an exception filter says otherwise).
+   * the handler's error (a 500 unless an exception filter says otherwise). A throwing function is
+   * still only reported.
    * @default false
    */
   await?: boolean;
@@ -109,8 +116,8 @@ function checkOptions<Result, Req>(
   if (!fieldOk(options.tracker_id, 'string')) {
     fail('`tracker_id` must be a string or a function (result, request) => string.');
   }
-  if (!fieldOk(options.conversion_data, 'object')) {
-    fail('`conversion_data` must be an object or a function (result, request) => object.');
+  if (!fieldOk(options.conversion_data, 'object') || isThenable(options.conversion_data)) {
+    fail('`conversion_data` must be an object (not a promise) or a function (result, request) => object.');
   }
   if (options.when !== undefined && typeof options.when !== 'function') {
     fail('`when` must be a function (result, request) => boolean.');

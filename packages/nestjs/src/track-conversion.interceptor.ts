@@ -48,7 +48,9 @@ export class TrackConversionInterceptor implements NestInterceptor {
       return next.handle().pipe(
         takeLast(1),
         mergeMap(async (result) => {
-          await this.send(metadata, result, request, handler);
+          const fields = this.prepareOrReport(metadata, result, request, handler);
+          // Only a failed delivery becomes the handler's error: that is what `await: true` asks to know.
+          if (fields !== undefined) await gcContextOf(request)?.sendConversion(metadata.eventName, fields);
           return result;
         }),
       );
@@ -72,22 +74,24 @@ export class TrackConversionInterceptor implements NestInterceptor {
   }
 
   private track(metadata: TrackConversionMetadata, result: unknown, request: object, handler: string): void {
-    try {
-      const fields = this.prepare(metadata, result, request, handler);
-      if (fields !== undefined) gcContextOf(request)?.trackConversion(metadata.eventName, fields);
-    } catch (error) {
-      this.host.report(asGrowthChannelError(error, handler));
-    }
+    const fields = this.prepareOrReport(metadata, result, request, handler);
+    // trackConversion() never throws: it reports its own failures.
+    if (fields !== undefined) gcContextOf(request)?.trackConversion(metadata.eventName, fields);
   }
 
-  private async send(
+  /** {@link prepare}, with a throwing or async user function reported instead of thrown. */
+  private prepareOrReport(
     metadata: TrackConversionMetadata,
     result: unknown,
     request: object,
     handler: string,
-  ): Promise<void> {
-    const fields = this.prepare(metadata, result, request, handler);
-    if (fields !== undefined) await gcContextOf(request)?.sendConversion(metadata.eventName, fields);
+  ): ConversionFields | undefined {
+    try {
+      return this.prepare(metadata, result, request, handler);
+    } catch (error) {
+      this.host.report(asGrowthChannelError(error, handler));
+      return undefined;
+    }
   }
 
   /** The conversion's fields, or `undefined` when nothing is to be sent (no ref_id, or `when` said no). */
@@ -125,13 +129,32 @@ function call<T>(
   request: unknown,
   handler: string,
 ): T {
+  let value: T;
   try {
-    return fn(result, request);
+    value = fn(result, request);
   } catch (error) {
     throw new GrowthChannelCaptureError(
       `@TrackConversion on ${handler}: the \`${name}\` function threw: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error },
     );
+  }
+  if (isThenable(value)) {
+    // Its outcome is ignored; a rejection must not surface as an unhandled one.
+    Promise.resolve(value).catch(() => {});
+    throw new GrowthChannelCaptureError(
+      `@TrackConversion on ${handler}: the \`${name}\` function returned a promise; these functions must return their value synchronously (await in the handler and return what you need in its result). Nothing was sent.`,
+    );
+  }
+  return value;
+}
+
+/** Whether a value is a promise or promise-like (has a `then` method). Never throws. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  if ((typeof value !== 'object' || value === null) && typeof value !== 'function') return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
   }
 }
 

@@ -14,7 +14,15 @@ import {
   stringOption,
   usageError,
 } from '../args.js';
-import { type ApiKey, baseUrlSource, MISSING_KEY_MESSAGE, makeClient, readApiKey } from '../config.js';
+import {
+  type ApiKey,
+  type BaseUrl,
+  baseUrlSetting,
+  MISSING_KEY_MESSAGE,
+  makeClient,
+  readApiKey,
+  resolveBaseUrl,
+} from '../config.js';
 import { COMMAND_HELP, DEFAULT_DOCTOR_TIMEOUT_MS } from '../help.js';
 import {
   cliWording,
@@ -24,6 +32,7 @@ import {
   println,
   redactingIo,
   runCommand,
+  withoutCredentials,
 } from '../output.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -68,16 +77,18 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       return status;
     };
 
-    const apiKey = await checkApiKey(io, refId !== undefined, stringOption(values, 'api-key-file'), report);
+    const baseUrl = resolveBaseUrl(stringOption(values, 'base-url'), io.env);
+    const setting = baseUrlSetting(baseUrl);
+    const keyFile = stringOption(values, 'api-key-file');
+    const apiKey = await checkApiKey(io, refId !== undefined, keyFile, setting, report);
     out = redactingIo(io, apiKey?.key);
 
-    const { url, from } = baseUrlSource(stringOption(values, 'base-url'), io.env);
-    const target = await checkBaseUrl(url, from, report);
+    const target = await checkBaseUrl(baseUrl, report);
     let reachable = false;
     if (target === undefined) {
       for (const name of ['DNS', 'TCP connect', 'HTTP']) report('skip', name, 'needs a valid base URL');
     } else {
-      reachable = await checkNetwork(target, timeoutMs, report);
+      reachable = await checkNetwork(target, setting, timeoutMs, report);
     }
 
     if (refId === undefined) {
@@ -87,7 +98,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     } else if (!reachable || target === undefined) {
       report('skip', 'Test conversion', 'needs a reachable endpoint (see above)');
     } else {
-      await checkConversion(apiKey, url, refId, timeoutMs, report);
+      await checkConversion(apiKey, baseUrl, refId, timeoutMs, report);
     }
 
     const failed = checks.filter((check) => check.status === 'fail').length;
@@ -114,6 +125,7 @@ async function checkApiKey(
   io: Io,
   willSend: boolean,
   file: string | undefined,
+  setting: string,
   report: Report,
 ): Promise<ApiKey | undefined> {
   let apiKey: ApiKey;
@@ -133,7 +145,7 @@ async function checkApiKey(
     await createClient({ apiKey: apiKey.key, baseUrl: 'http://127.0.0.1', env: {} }).close(0);
   } catch (error) {
     if (!(error instanceof GrowthChannelConfigError)) throw error;
-    report('fail', 'API key', cliWording(error.message));
+    report('fail', 'API key', cliWording(error.message, setting));
     return { key: undefined, source: apiKey.source };
   }
   const where =
@@ -145,40 +157,54 @@ async function checkApiKey(
   return apiKey;
 }
 
-/** Validates the base URL with core's own options check, and reports plain http to a remote host. */
-async function checkBaseUrl(url: string, from: string, report: Report): Promise<URL | undefined> {
+/**
+ * Validates the base URL with core's own options check, and reports plain http to a remote host.
+ * The URL is printed without its user name and password: they are secrets, even in a URL that is refused.
+ */
+async function checkBaseUrl(baseUrl: BaseUrl, report: Report): Promise<URL | undefined> {
+  const setting = baseUrlSetting(baseUrl);
+  const shown = withoutCredentials(baseUrl.url);
+  const from = baseUrl.setting === undefined ? 'the default' : baseUrl.setting;
+  const origin = shown.removed
+    ? `from ${from}; user name and password removed here: they must not be in a base URL`
+    : `from ${from}`;
   let client: ReturnType<typeof createClient>;
   let plainHttpToRemote = false;
   try {
     client = createClient({
-      baseUrl: url,
+      baseUrl: baseUrl.url,
       env: {},
       // Core warns exactly when postbacks would cross the network unencrypted: its rule, not a copy.
       logger: { warn: () => (plainHttpToRemote = true) },
     });
   } catch (error) {
     if (!(error instanceof GrowthChannelConfigError)) throw error;
-    report('fail', 'Base URL', `${url} (from ${from}): ${cliWording(error.message)}`);
+    report('fail', 'Base URL', `${shown.text} (${origin}): ${cliWording(error.message, setting)}`);
     report('skip', 'Transport', 'needs a valid base URL');
     return undefined;
   }
   const endpoint = client.endpoint;
   await client.close(0);
-  report('ok', 'Base URL', `${url} (from ${from}); postbacks go to ${endpoint}`);
+  report('ok', 'Base URL', `${shown.text} (${origin}); postbacks go to ${endpoint}`);
   const target = new URL(endpoint);
   if (target.protocol === 'https:') report('ok', 'Transport', 'https');
   else if (plainHttpToRemote) {
     report(
       'warn',
       'Transport',
-      'plain http to a remote host: the API key and postbacks travel unencrypted; use an https base URL (--base-url or GROWTH_CHANNEL_BASE_URL) when one is available',
+      `plain http to a remote host: the API key and postbacks travel unencrypted; put an https URL in ${setting} when one is available`,
     );
   } else report('ok', 'Transport', 'plain http to this machine: fine for local testing');
   return target;
 }
 
 /** DNS, then TCP, then an HTTP answer; each needs the one before. Returns whether the server answered. */
-async function checkNetwork(target: URL, timeoutMs: number, report: Report): Promise<boolean> {
+async function checkNetwork(
+  target: URL,
+  setting: string,
+  timeoutMs: number,
+  report: Report,
+): Promise<boolean> {
   const host = target.hostname.replace(/^\[|\]$/g, '');
   const port = Number(target.port) || (target.protocol === 'https:' ? 443 : 80);
 
@@ -190,7 +216,7 @@ async function checkNetwork(target: URL, timeoutMs: number, report: Report): Pro
     const list = addresses.map((entry) => entry.address).join(', ');
     report('ok', 'DNS', `${host} -> ${list} in ${formatMs(performance.now() - started)}`);
   } catch (error) {
-    report('fail', 'DNS', dnsAdvice(host, error, timeoutMs));
+    report('fail', 'DNS', dnsAdvice(host, setting, error, timeoutMs));
     report('skip', 'TCP connect', 'needs DNS');
     report('skip', 'HTTP', 'needs DNS');
     return false;
@@ -202,7 +228,7 @@ async function checkNetwork(target: URL, timeoutMs: number, report: Report): Pro
     await tcpConnect(address.address, port, timeoutMs);
     report('ok', 'TCP connect', `${where} in ${formatMs(performance.now() - started)}`);
   } catch (error) {
-    report('fail', 'TCP connect', connectAdvice(where, error, timeoutMs));
+    report('fail', 'TCP connect', connectAdvice(where, setting, error, timeoutMs));
     report('skip', 'HTTP', 'needs a TCP connection');
     return false;
   }
@@ -211,27 +237,28 @@ async function checkNetwork(target: URL, timeoutMs: number, report: Report): Pro
   try {
     const { status, headers } = await probe(target, timeoutMs);
     const took = formatMs(performance.now() - started);
-    const [verdict, advice] = httpVerdict(status, headers);
+    const [verdict, advice] = httpVerdict(status, headers, setting);
     report(verdict, 'HTTP', `OPTIONS ${target.pathname} answered ${status} in ${took}: ${advice}`);
     return verdict !== 'fail';
   } catch (error) {
-    report('fail', 'HTTP', httpAdvice(error, timeoutMs));
+    report('fail', 'HTTP', httpAdvice(error, setting, timeoutMs));
     return false;
   }
 }
 
-function httpVerdict(status: number, headers: IncomingHttpHeaders): [Status, string] {
+function httpVerdict(status: number, headers: IncomingHttpHeaders, setting: string): [Status, string] {
   if (status >= 300 && status < 400) {
-    const location = typeof headers.location === 'string' ? headers.location : 'another address';
+    const location =
+      typeof headers.location === 'string' ? withoutCredentials(headers.location).text : 'another address';
     return [
       'fail',
-      `a redirect to ${location}; postbacks are never redirected (the key would follow), so set the base URL to the final address`,
+      `a redirect to ${location}; postbacks are never redirected (the key would follow), so set ${setting} to the final address`,
     ];
   }
   if (status === 404) {
     return [
       'warn',
-      'the server is up but has no postback endpoint there; check the path in the base URL (/api/public/growth-channel-postback/ is appended to it)',
+      `the server is up but has no postback endpoint there; check the path in ${setting} (/api/public/growth-channel-postback/ is appended to it)`,
     ];
   }
   if (status >= 500) {
@@ -242,12 +269,12 @@ function httpVerdict(status: number, headers: IncomingHttpHeaders): [Status, str
 
 async function checkConversion(
   apiKey: ApiKey,
-  baseUrl: string,
+  baseUrl: BaseUrl,
   refId: string,
   timeoutMs: number,
   report: Report,
 ): Promise<void> {
-  const client = makeClient({ apiKey: apiKey.key, baseUrl, env: {}, timeoutMs, maxRetries: 0 });
+  const client = makeClient({ apiKey: apiKey.key, timeoutMs, maxRetries: 0 }, baseUrl);
   const started = performance.now();
   try {
     const response = await client.send({ ref_id: refId });
@@ -257,7 +284,7 @@ async function checkConversion(
       `{"ref_id":${JSON.stringify(refId)}} delivered in ${formatMs(performance.now() - started)}, answer ${JSON.stringify(response)}; the key was accepted`,
     );
   } catch (error) {
-    report('fail', 'Test conversion', describeDeliveryError(error, apiKey.source));
+    report('fail', 'Test conversion', describeDeliveryError(error, apiKey.source, baseUrlSetting(baseUrl)));
   } finally {
     await client.close(0);
   }
@@ -268,23 +295,23 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
 }
 
-function dnsAdvice(host: string, error: unknown, timeoutMs: number): string {
+function dnsAdvice(host: string, setting: string, error: unknown, timeoutMs: number): string {
   const code = errorCode(error);
   if (code === TIMEOUT)
     return `no answer for ${host} within ${timeoutMs} ms: check this machine's DNS and network`;
   if (code === 'ENOTFOUND') {
-    return `cannot resolve ${host} (ENOTFOUND): check the host name in the base URL, or this machine's DNS`;
+    return `cannot resolve ${host} (ENOTFOUND): check the host name in ${setting}, or this machine's DNS`;
   }
   return `cannot resolve ${host} (${code}): check this machine's DNS and network`;
 }
 
-function connectAdvice(where: string, error: unknown, timeoutMs: number): string {
+function connectAdvice(where: string, setting: string, error: unknown, timeoutMs: number): string {
   const code = errorCode(error);
   if (code === TIMEOUT) {
     return `no answer from ${where} within ${timeoutMs} ms: the host may be down, or a firewall drops the traffic`;
   }
   if (code === 'ECONNREFUSED') {
-    return `connection refused at ${where}: nothing listens there; check the port in the base URL, or start the server`;
+    return `connection refused at ${where}: nothing listens there; check the port in ${setting}, or start the server`;
   }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     return `no route to ${where} (${code}): check this machine's network`;
@@ -292,16 +319,16 @@ function connectAdvice(where: string, error: unknown, timeoutMs: number): string
   return `cannot connect to ${where} (${code})`;
 }
 
-function httpAdvice(error: unknown, timeoutMs: number): string {
+function httpAdvice(error: unknown, setting: string, timeoutMs: number): string {
   const code = errorCode(error);
   if (code === TIMEOUT) {
-    return `connected, but no HTTP answer within ${timeoutMs} ms: is this an HTTP server? check the scheme and port in the base URL`;
+    return `connected, but no HTTP answer within ${timeoutMs} ms: is this an HTTP server? check the scheme and port in ${setting}`;
   }
   if (/CERT|SSL|TLS|SELF_SIGNED/i.test(code)) {
     return `the TLS handshake failed (${code}): the server's certificate is not trusted here; check the host name, or NODE_EXTRA_CA_CERTS for a private CA`;
   }
   if (code === 'ECONNRESET' || code === 'EPROTO' || code === 'HPE_INVALID_CONSTANT') {
-    return `the connection broke before an HTTP answer (${code}): check the scheme (http vs https) and port in the base URL`;
+    return `the connection broke before an HTTP answer (${code}): check the scheme (http vs https) and port in ${setting}`;
   }
   return `no HTTP answer (${code})`;
 }

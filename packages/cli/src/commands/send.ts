@@ -21,7 +21,7 @@ import {
   stringOption,
   usageError,
 } from '../args.js';
-import { MISSING_KEY_MESSAGE, makeClient, readApiKey } from '../config.js';
+import { baseUrlSetting, MISSING_KEY_MESSAGE, makeClient, readApiKey, resolveBaseUrl } from '../config.js';
 import { COMMAND_HELP } from '../help.js';
 import {
   cliWording,
@@ -57,7 +57,6 @@ const FIELD_FLAGS: Record<string, string> = {
   conversion_data: '--data',
 };
 
-// Mirrors the headers core's transport sets; core does not expose them (see the package README).
 /** `growth-channel send`: validates, then sends one postback (or prints it with `--dry-run`). */
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   return runCommand(io, async () => {
@@ -84,14 +83,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     const { key, source } = await readApiKey(stringOption(values, 'api-key-file'), io.env);
     if (key === undefined) throw inputError(MISSING_KEY_MESSAGE);
     const safe = redactingIo(io, key);
-    const client = makeClient({
-      apiKey: key,
-      baseUrl: stringOption(values, 'base-url'),
-      env: io.env,
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
-      ...(maxRetries === undefined ? {} : { maxRetries }),
-      logger: { warn: (message) => printWarning(safe, cliWording(message)) },
-    });
+    const baseUrl = resolveBaseUrl(stringOption(values, 'base-url'), io.env);
+    const setting = baseUrlSetting(baseUrl);
+    const client = makeClient(
+      {
+        apiKey: key,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(maxRetries === undefined ? {} : { maxRetries }),
+        logger: { warn: (message) => printWarning(safe, cliWording(message, setting)) },
+      },
+      baseUrl,
+    );
     try {
       if (flagOption(values, 'dry-run')) {
         printRequest(safe, client.preview(postback));
@@ -108,7 +110,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         println(safe.stdout, JSON.stringify(response));
         return EXIT_OK;
       } catch (error) {
-        printError(safe, describeDeliveryError(error, source));
+        printError(safe, describeDeliveryError(error, source, setting));
         return EXIT_FAILED;
       }
     } finally {
