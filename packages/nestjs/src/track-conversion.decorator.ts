@@ -3,14 +3,17 @@ import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { PACKAGE_NAME, TRACK_CONVERSION_METADATA } from './growth-channel.constants.js';
 import { isThenable, TrackConversionInterceptor } from './track-conversion.interceptor.js';
 
-/**
- * What a field or `when` may be: anything but a promise. The interceptor runs after the handler and
- * does not await these functions, so an async one is refused by type (and reported at run time).
- */
-type NotThenable<T> = T extends object ? T & { readonly then?: never } : T;
+/** A postback field: a value, or a function of the handler's result and the request returning it. */
+export type ConversionValue<T, Result, Req> = T | ((result: Result, request: Req) => T);
 
-/** A postback field: a value, or a function of the handler's result and the request returning it (not a promise). */
-export type ConversionValue<T, Result, Req> = NotThenable<T> | ((result: Result, request: Req) => NotThenable<T>);
+/**
+ * `conversion_data` as a value: an object literal, or any object that is neither a promise nor a
+ * function. Without the second rule a function, being an object, would be taken for the value and
+ * an `async` one would compile; the index signature keeps object literals free of excess-property errors.
+ */
+type ConversionDataValue =
+  | { [key: string]: unknown }
+  | (object & { readonly then?: never; readonly [Symbol.hasInstance]?: never });
 
 // A decorator cannot see the type its method returns, so `(r) => r.total` needs `any` to compile
 // untyped; write `@TrackConversion<Order>(...)` (or annotate `r`) to have the result checked.
@@ -23,10 +26,13 @@ export interface TrackConversionOptions<Result = any, Req = any> {
   /** The conversion's `revenue` (a finite number). @default none */
   revenue?: ConversionValue<ConversionFields['revenue'], Result, Req>;
   /** The conversion's `conversion_data` (a JSON object). @default none */
-  conversion_data?: ConversionValue<ConversionFields['conversion_data'], Result, Req>;
+  conversion_data?: ConversionValue<ConversionDataValue | undefined, Result, Req>;
   /** The conversion's `tracker_id`, overriding the module's `trackerId`. @default the module's `trackerId` */
   tracker_id?: ConversionValue<ConversionFields['tracker_id'], Result, Req>;
-  /** Sends only when this returns `true` (synchronously: a returned promise sends nothing). @default always sends */
+  /**
+   * Sends only when this returns a truthy value, synchronously (a returned promise sends nothing).
+   * @default always sends
+   */
   when?: (result: Result, request: Req) => boolean;
   /**
    * Delays the response until the endpoint accepted the postback; a delivery failure then becomes

@@ -34,6 +34,41 @@ const CONVERT = {
   conversion_data: (r: Order) => ({ order_id: r.orderId }),
 };
 
+interface WithHeaders {
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * A `@TrackConversion()` function returning `value`, unless the request's `x-misbehave` header says
+ * `throw:<name>`, `resolve:<name>` or `reject:<name>` (a promise, which these functions must not return).
+ */
+function userFunction<T>(name: string, value: T): (result: unknown, request: WithHeaders) => T {
+  return (_result, request) => {
+    const how = request.headers['x-misbehave'];
+    if (how === `throw:${name}`) throw new Error(`${name} broke`);
+    if (how === `resolve:${name}`) return Promise.resolve(value) as unknown as T;
+    if (how === `reject:${name}`) return Promise.reject(new Error(`${name} rejected`)) as unknown as T;
+    return value;
+  };
+}
+
+const USER_FUNCTIONS = ['when', 'revenue', 'conversion_data', 'tracker_id'] as const;
+
+const CHECKED = {
+  when: userFunction('when', true),
+  revenue: userFunction('revenue', 10),
+  conversion_data: userFunction('conversion_data', { plan: 'pro' }),
+  tracker_id: userFunction('tracker_id', 'tracker-9'),
+};
+
+const CHECKED_BODY = {
+  ref_id: 'abc',
+  event_name: 'checked',
+  revenue: 10,
+  conversion_data: { plan: 'pro' },
+  tracker_id: 'tracker-9',
+};
+
 /** Lets a test drive an Observable handler: it waits for Nest to subscribe, then emits and completes. */
 @Injectable()
 class StreamGate {
@@ -63,6 +98,16 @@ class ShopController {
 
   @Get('landing')
   landing(@RefId() refId: string | undefined) {
+    return { refId };
+  }
+
+  @Get('landing/deeper/page')
+  deeper(@RefId() refId: string | undefined) {
+    return { refId };
+  }
+
+  @Get('landings')
+  landings(@RefId() refId: string | undefined) {
     return { refId };
   }
 
@@ -133,6 +178,24 @@ class ShopController {
   @Post('orders/await')
   @TrackConversion('user_converted', { revenue: 10, await: true })
   awaited() {
+    return { ok: true };
+  }
+
+  @Post('orders/stream-await')
+  @TrackConversion('user_converted', { revenue: (r: { total: number }) => r.total, await: true })
+  streamAwaited(): Observable<{ total: number }> {
+    return this.gate.open();
+  }
+
+  @Post('orders/checked')
+  @TrackConversion('checked', CHECKED)
+  checked() {
+    return { ok: true };
+  }
+
+  @Post('orders/checked-await')
+  @TrackConversion('checked', { ...CHECKED, await: true })
+  checkedAwait() {
     return { ok: true };
   }
 }
@@ -332,6 +395,74 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
     expect(receiver.requests).toEqual([]);
   });
 
+  it('`await: true` on an Observable handler answers only once the postback of its last value was accepted', async () => {
+    const agent = await landed();
+    const gate = app.get(StreamGate);
+    gate.arm();
+    receiver.inject({ delayMs: 100 });
+    const response = agent.post('/orders/stream-await').then((res) => res);
+    await gate.opened;
+    gate.subject.next({ total: 1 });
+    gate.subject.next({ total: 2 });
+    gate.subject.complete();
+    const res = await response;
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ total: 2 });
+    // No waitForPostbacks: the receiver held the postback 100 ms, and the response waited for it.
+    expect(receiver.postbacks).toEqual([{ ref_id: 'abc', event_name: 'user_converted', revenue: 2 }]);
+  });
+
+  it('`await: true`: a throwing function sends nothing, is reported, and the handler still answers', async () => {
+    const agent = await landed();
+    for (const name of USER_FUNCTIONS) {
+      await agent.post('/orders/checked-await').set('x-misbehave', `throw:${name}`).expect(201, { ok: true });
+    }
+    expect(await client().flush()).toBe(true);
+    expect(receiver.requests).toEqual([]);
+    const reported = logger.records.filter((record) => record.level === 'warn');
+    expect(reported).toEqual(
+      USER_FUNCTIONS.map((name) => ({
+        level: 'warn',
+        message: expect.stringContaining(
+          `@TrackConversion on ShopController.checkedAwait: the \`${name}\` function threw: ${name} broke`,
+        ),
+        details: { code: 'GC_ERR_CAPTURE' },
+      })),
+    );
+    // The same endpoint, its functions behaving, sends before answering.
+    await agent.post('/orders/checked-await').expect(201, { ok: true });
+    expect(receiver.postbacks).toEqual([CHECKED_BODY]);
+  });
+
+  it('a function returning a promise sends nothing and is reported, with or without `await`', async () => {
+    const agent = await landed();
+    for (const path of ['/orders/checked', '/orders/checked-await']) {
+      for (const name of USER_FUNCTIONS) {
+        for (const how of ['resolve', 'reject']) {
+          await agent.post(path).set('x-misbehave', `${how}:${name}`).expect(201, { ok: true });
+        }
+      }
+    }
+    expect(await client().flush()).toBe(true);
+    expect(receiver.requests).toEqual([]);
+    const reported = logger.records.filter((record) => record.level === 'warn');
+    expect(reported).toHaveLength(2 * USER_FUNCTIONS.length * 2);
+    for (const handler of ['checked', 'checkedAwait']) {
+      for (const name of USER_FUNCTIONS) {
+        expect(reported).toContainEqual({
+          level: 'warn',
+          message: expect.stringContaining(
+            `@TrackConversion on ShopController.${handler}: the \`${name}\` function returned a promise`,
+          ),
+          details: { code: 'GC_ERR_CAPTURE' },
+        });
+      }
+    }
+    await agent.post('/orders/checked').expect(201, { ok: true });
+    await receiver.waitForPostbacks(1);
+    expect(receiver.postbacks).toEqual([CHECKED_BODY]);
+  });
+
   it('without a ref_id nothing is sent, and that is logged at debug level', async () => {
     await request(app.getHttpServer()).post('/orders').send({ total: 5 }).expect(201);
     expect(await client().flush()).toBe(true);
@@ -349,6 +480,69 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
       .set('x-consent', 'no')
       .expect(200, {});
     expect(landing.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('with `consent: () => false`, @TrackConversion sends nothing despite a stored and a query ref_id', async () => {
+    const landing = await request(app.getHttpServer()).get('/landing?ref_id=abc').expect(200);
+    const cookie = String(landing.headers['set-cookie']?.[0]).split(';')[0] as string;
+    const scoped = await createApp(platform, {
+      imports: [
+        GrowthChannelModule.forRoot({ client: clientOptions(receiver), logger: {}, consent: () => false }),
+        ShopModule,
+      ],
+    });
+    try {
+      const server = scoped.getHttpServer();
+      await request(server).post('/orders?ref_id=abc').set('cookie', cookie).send({ total: 1 }).expect(201);
+      await request(server).post('/orders/await?ref_id=abc').set('cookie', cookie).expect(201, { ok: true });
+      expect(await scoped.get(GrowthChannelService).client.flush()).toBe(true);
+      expect(receiver.requests).toEqual([]);
+    } finally {
+      await scoped.close();
+    }
+    // The cookie itself was good: with consent, it converts.
+    await request(app.getHttpServer())
+      .post('/orders')
+      .set('cookie', cookie)
+      .send({ total: 49.5 })
+      .expect(201);
+    await receiver.waitForPostbacks(1);
+    expect(receiver.postbacks).toEqual([ORDER_BODY]);
+  });
+
+  it('without onError, capture problems and failed deliveries are warnings with code and message', async () => {
+    const warned = recordingLogger();
+    const scoped = await createApp(platform, {
+      imports: [
+        GrowthChannelModule.forRoot({
+          client: clientOptions(receiver),
+          logger: warned,
+          consent: () => {
+            throw new Error('consent store down');
+          },
+        }),
+        ShopModule,
+      ],
+    });
+    try {
+      await request(scoped.getHttpServer()).get('/landing?ref_id=abc').expect(200, {});
+      expect(warned.records).toContainEqual({
+        level: 'warn',
+        message: expect.stringMatching(/^Growth Channel: .*consent callback threw/),
+        details: { code: 'GC_ERR_CAPTURE' },
+      });
+      receiver.inject({ status: 400 });
+      scoped.get(GrowthChannelService).client.track({ ref_id: 'abc' });
+      expect(await scoped.get(GrowthChannelService).client.flush()).toBe(true);
+      expect(warned.records).toContainEqual({
+        level: 'warn',
+        message: expect.stringMatching(/^Growth Channel: /),
+        details: { code: 'GC_ERR_HTTP' },
+      });
+    } finally {
+      await scoped.close();
+    }
+    expect(JSON.stringify(warned.records)).not.toContain(API_KEY);
   });
 
   it('on a controller class it applies to every handler, once, and a handler decorator wins', async () => {
@@ -382,6 +576,13 @@ describe.each(PLATFORMS)('on the %s platform', (platform) => {
     try {
       const outside = await request(scoped.getHttpServer()).get('/whoami?ref_id=zzz').expect(200, {});
       expect(outside.headers['set-cookie']).toBeUndefined();
+      const neighbour = await request(scoped.getHttpServer()).get('/landings?ref_id=zzz').expect(200, {});
+      expect(neighbour.headers['set-cookie']).toBeUndefined();
+      // A path covers the paths below it, on both platforms.
+      const below = await request(scoped.getHttpServer())
+        .get('/landing/deeper/page?ref_id=deep')
+        .expect(200, { refId: 'deep' });
+      expect(below.headers['set-cookie']).toEqual([expect.stringMatching(/^gc_ref_id=/)]);
       const agent = await landed(scoped.getHttpServer());
       await agent.get('/whoami?ref_id=zzz').expect(200, { refId: 'abc' });
       await agent.post('/orders').send({ total: 49.5 }).expect(201);

@@ -139,9 +139,37 @@ describe('@TrackConversion() arguments', () => {
     expect(() => TrackConversion('x', { conversion_data: 'a' as never })).toThrow(
       /`conversion_data` must be/,
     );
+    expect(() => TrackConversion('x', { conversion_data: Promise.resolve({}) as never })).toThrow(
+      /`conversion_data` must be an object \(not a promise\)/,
+    );
     expect(() => TrackConversion('x', { when: true as never })).toThrow(/`when` must be a function/);
     expect(() => TrackConversion('x', { await: 'yes' as never })).toThrow(/`await` must be a boolean/);
     expect(() => TrackConversion('')).toThrow(/event name must be a non-empty string/);
+  });
+
+  it('types `when` as returning a boolean and the fields as their values: an async function does not compile', () => {
+    // Checked by `pnpm typecheck`; at run time such a function is reported (see the e2e suite).
+    // @ts-expect-error `when` returns a promise
+    TrackConversion({ when: async () => true });
+    // @ts-expect-error `revenue` returns a promise
+    TrackConversion({ revenue: async () => 1 });
+    // @ts-expect-error `conversion_data` returns a promise (which is an object too)
+    TrackConversion({ conversion_data: async () => ({ plan: 'pro' }) });
+    // @ts-expect-error `tracker_id` returns a promise
+    TrackConversion({ tracker_id: async () => 'tracker-9' });
+    interface Order {
+      total: number;
+      paid: boolean;
+      items: { sku: string }[];
+    }
+    expect(() =>
+      TrackConversion<Order>({
+        when: (order) => order.paid,
+        revenue: (order) => order.total,
+        conversion_data: (order) => ({ items: order.items }),
+        tracker_id: () => undefined,
+      }),
+    ).not.toThrow();
   });
 
   it('takes the options alone, without an event name', () => {
