@@ -9,7 +9,7 @@ import {
   GrowthChannelConfigError,
 } from '@growth-channel/core';
 import { inputError } from './args.js';
-import { cliWording, type KeySource } from './output.js';
+import { cliWording, type KeySource, withoutCredentials } from './output.js';
 
 /** The API key a command will use, and where it came from; the key itself is never printed. */
 export interface ApiKey {
@@ -71,6 +71,11 @@ export function baseUrlSetting(baseUrl: BaseUrl): string {
   return baseUrl.setting ?? `--base-url or ${BASE_URL_ENV}`;
 }
 
+/** Why a base URL holding a user name or password is refused; the output never shows them. */
+export function credentialsProblem(setting: string): string {
+  return `${setting} must not carry a user name or password (removed from this output); the API key goes in ${API_KEY_ENV} or --api-key-file.`;
+}
+
 /**
  * Creates a core client for `baseUrl`; core validates the options, and its GrowthChannelConfigError
  * becomes a usage error worded with the CLI's flags and the setting the base URL came from.
@@ -79,6 +84,8 @@ export function makeClient(
   options: Omit<ClientOptions, 'baseUrl' | 'env'>,
   baseUrl: BaseUrl,
 ): GrowthChannelClient {
+  // Refused before core sees it: core's message could quote part of them (the "protocol" of `user:pw@host`).
+  if (withoutCredentials(baseUrl.url).removed) throw inputError(credentialsProblem(baseUrlSetting(baseUrl)));
   try {
     // `env: {}`: the base URL is already resolved, so core cannot pick another one from the variables.
     return createClient({ onError: () => {}, ...options, baseUrl: baseUrl.url, env: {} });

@@ -1,9 +1,4 @@
-import {
-  API_KEY_ENV,
-  BASE_URL_ENV,
-  type GrowthChannelError,
-  isGrowthChannelError,
-} from '@growth-channel/core';
+import { BASE_URL_ENV, type GrowthChannelError, isGrowthChannelError } from '@growth-channel/core';
 import { CliError, EXIT_FAILED } from './args.js';
 
 /** Where output goes: `process.stdout` fits. */
@@ -109,7 +104,6 @@ export function cliWording(message: string, baseUrlSetting: string): string {
   return message
     .replace(/^@growth-channel\/core: /, '')
     .replace(BASE_URL_NAME, baseUrlSetting)
-    .replace(/the key goes in `?apiKey`?/g, `the API key goes in ${API_KEY_ENV} or --api-key-file`)
     .replace(/`?\bapiKey\b`?/g, 'the API key')
     .replace(/`?\btimeoutMs\b`?/g, '--timeout-ms');
 }

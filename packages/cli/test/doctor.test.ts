@@ -6,6 +6,9 @@ import { API_KEY, closedPort, receiverFor, runCli } from './helpers.js';
 
 const env = { GROWTH_CHANNEL_API_KEY: API_KEY };
 
+/** A user name and password distinctive enough that finding either in any output means it leaked. */
+const CREDENTIALS = 'gc_login_USER:gc_password_SECRET';
+
 /** The output line of one check, e.g. `line(stdout, 'DNS')`. */
 function line(stdout: string, name: string): string {
   return stdout.split('\n').find((text) => text.slice(5).startsWith(`${name} `)) ?? `(no ${name} line)`;
@@ -82,7 +85,7 @@ describe.concurrent('growth-channel doctor', () => {
     );
     expect(line(result.stdout, 'DNS')).toMatch(/^ok /);
     expect(line(result.stdout, 'TCP connect')).toBe(
-      `fail TCP connect      connection refused at 127.0.0.1:${port}: nothing listens there; check the port in the base URL, or start the server`,
+      `fail TCP connect      connection refused at 127.0.0.1:${port}: nothing listens there; check the port in --base-url, or start the server`,
     );
     expect(line(result.stdout, 'HTTP')).toMatch(/^skip /);
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe(
@@ -91,10 +94,45 @@ describe.concurrent('growth-channel doctor', () => {
   });
 
   it('fails on an invalid base URL in the words of core options check, skipping the network checks', async () => {
-    const bad = await runCli(['doctor', '--base-url', 'http://user:pw@example.com'], env);
+    const bad = await runCli(['doctor', '--base-url', 'ftp://example.com'], env);
     expect(bad.code).toBe(1);
-    expect(line(bad.stdout, 'Base URL')).toContain('--base-url must not carry credentials');
+    expect(line(bad.stdout, 'Base URL')).toBe(
+      'fail Base URL         ftp://example.com (from --base-url): --base-url must use http: or https:, not ftp:',
+    );
     expect(line(bad.stdout, 'DNS')).toMatch(/^skip /);
+  });
+
+  it('never prints the user name or password of a base URL, says they were removed, and names where the URL came from', async () => {
+    const flag = await runCli(['doctor', '--base-url', `https://${CREDENTIALS}@api.example.com/v1`], env);
+    expect(flag.code).toBe(1);
+    expect(line(flag.stdout, 'Base URL')).toBe(
+      'fail Base URL         https://api.example.com/v1 (from --base-url): --base-url must not carry a user name or password (removed from this output); the API key goes in GROWTH_CHANNEL_API_KEY or --api-key-file.',
+    );
+    expect(line(flag.stdout, 'DNS')).toBe('skip DNS              needs a valid base URL');
+    // Without a scheme, URL parsing takes the user name for a protocol, which core's message would quote.
+    const variable = await runCli(['doctor'], {
+      ...env,
+      GROWTH_CHANNEL_BASE_URL: `${CREDENTIALS}@api.example.com`,
+    });
+    expect(variable.code).toBe(1);
+    expect(line(variable.stdout, 'Base URL')).toBe(
+      "fail Base URL         api.example.com (from GROWTH_CHANNEL_BASE_URL): GROWTH_CHANNEL_BASE_URL must be an absolute http(s) URL such as 'https://api.example.com'; and GROWTH_CHANNEL_BASE_URL must not carry a user name or password (removed from this output); the API key goes in GROWTH_CHANNEL_API_KEY or --api-key-file.",
+    );
+    for (const result of [flag, variable]) {
+      expect(`${result.stdout}${result.stderr}`.toLowerCase()).not.toMatch(/gc_login|gc_password/);
+    }
+  });
+
+  it('names GROWTH_CHANNEL_BASE_URL in its advice when the URL came from there', async () => {
+    const port = await closedPort();
+    const result = await runCli(['doctor', '--timeout-ms', '500'], {
+      ...env,
+      GROWTH_CHANNEL_BASE_URL: `http://127.0.0.1:${port}`,
+    });
+    expect(result.code).toBe(1);
+    expect(line(result.stdout, 'TCP connect')).toBe(
+      `fail TCP connect      connection refused at 127.0.0.1:${port}: nothing listens there; check the port in GROWTH_CHANNEL_BASE_URL, or start the server`,
+    );
   });
 
   it('warns (exit 0) about plain http to a host other than this machine', async (context) => {

@@ -265,4 +265,50 @@ describe.concurrent('growth-channel send', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('growth-channel: --base-url must use http: or https:, not ftp:\n');
   });
+
+  it('names GROWTH_CHANNEL_BASE_URL, not --base-url, when a bad base URL came from the variable', async () => {
+    const result = await runCli(['send', '--ref-id', 'a'], {
+      ...env(),
+      GROWTH_CHANNEL_BASE_URL: 'ftp://example.com',
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'growth-channel: GROWTH_CHANNEL_BASE_URL must use http: or https:, not ftp:\n',
+    );
+  });
+
+  it('refuses a base URL with a user name or password without printing them, naming where it came from', async () => {
+    const flag = await runCli(
+      ['send', '--ref-id', 'a', '--base-url', 'https://gc_login_USER:gc_password_SECRET@api.example.com'],
+      env(),
+    );
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toBe(
+      'growth-channel: --base-url must not carry a user name or password (removed from this output); the API key goes in GROWTH_CHANNEL_API_KEY or --api-key-file.\n',
+    );
+    // Without a scheme, URL parsing takes the user name for a protocol, which core's message would quote.
+    const variable = await runCli(['send', '--ref-id', 'a'], {
+      ...env(),
+      GROWTH_CHANNEL_BASE_URL: 'gc_login_USER:gc_password_SECRET@api.example.com',
+    });
+    expect(variable.code).toBe(2);
+    expect(variable.stderr).toBe(
+      'growth-channel: GROWTH_CHANNEL_BASE_URL must not carry a user name or password (removed from this output); the API key goes in GROWTH_CHANNEL_API_KEY or --api-key-file.\n',
+    );
+    for (const result of [flag, variable]) {
+      expect(`${result.stdout}${result.stderr}`.toLowerCase()).not.toMatch(/gc_login|gc_password/);
+    }
+  });
+
+  it('points at GROWTH_CHANNEL_BASE_URL when the endpoint it names answers 404', async (context) => {
+    const receiver = await receiverFor(context);
+    const result = await runCli(['send', '--ref-id', 'a', '--max-retries', '0'], {
+      ...env(),
+      GROWTH_CHANNEL_BASE_URL: `${receiver.url}/wrong`,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^growth-channel: not delivered \(GC_ERR_HTTP, HTTP 404/);
+    expect(result.stderr).toContain('check GROWTH_CHANNEL_BASE_URL (the postback path is appended to it)');
+    expect(result.stderr).not.toContain('--base-url');
+  });
 });

@@ -18,6 +18,7 @@ import {
   type ApiKey,
   type BaseUrl,
   baseUrlSetting,
+  credentialsProblem,
   MISSING_KEY_MESSAGE,
   makeClient,
   readApiKey,
@@ -164,28 +165,38 @@ async function checkApiKey(
 async function checkBaseUrl(baseUrl: BaseUrl, report: Report): Promise<URL | undefined> {
   const setting = baseUrlSetting(baseUrl);
   const shown = withoutCredentials(baseUrl.url);
-  const from = baseUrl.setting === undefined ? 'the default' : baseUrl.setting;
-  const origin = shown.removed
-    ? `from ${from}; user name and password removed here: they must not be in a base URL`
-    : `from ${from}`;
+  const fail = (problem: string): undefined => {
+    report('fail', 'Base URL', `${shown.text} (from ${baseUrl.setting ?? 'the default'}): ${problem}`);
+    report('skip', 'Transport', 'needs a valid base URL');
+    return undefined;
+  };
   let client: ReturnType<typeof createClient>;
   let plainHttpToRemote = false;
   try {
     client = createClient({
-      baseUrl: baseUrl.url,
+      // Core sees the URL with any user name and password taken out: its message could quote part of them.
+      baseUrl: shown.text,
       env: {},
       // Core warns exactly when postbacks would cross the network unencrypted: its rule, not a copy.
       logger: { warn: () => (plainHttpToRemote = true) },
     });
   } catch (error) {
     if (!(error instanceof GrowthChannelConfigError)) throw error;
-    report('fail', 'Base URL', `${shown.text} (${origin}): ${cliWording(error.message, setting)}`);
-    report('skip', 'Transport', 'needs a valid base URL');
-    return undefined;
+    const problem = cliWording(error.message, setting);
+    if (!shown.removed) return fail(problem);
+    return fail(`${problem.replace(/\.$/, '')}; and ${credentialsProblem(setting)}`);
+  }
+  if (shown.removed) {
+    await client.close(0);
+    return fail(credentialsProblem(setting));
   }
   const endpoint = client.endpoint;
   await client.close(0);
-  report('ok', 'Base URL', `${shown.text} (${origin}); postbacks go to ${endpoint}`);
+  report(
+    'ok',
+    'Base URL',
+    `${shown.text} (from ${baseUrl.setting ?? 'the default'}); postbacks go to ${endpoint}`,
+  );
   const target = new URL(endpoint);
   if (target.protocol === 'https:') report('ok', 'Transport', 'https');
   else if (plainHttpToRemote) {
