@@ -5,7 +5,7 @@ import { measureCaptureCost } from './capture-cost.js';
 import { measureThroughput } from './delivery-throughput.js';
 import { measureExtract } from './extract.js';
 import { measureOverhead, type OverheadResult } from './http-overhead.js';
-import { pinLoadGenerator, SERVER_CPU, startChild } from './processes.js';
+import { pinLoadGenerator, SERVER_CPU, startChild, unpin } from './processes.js';
 import { number, percent } from './stats.js';
 
 // `pnpm bench -- --quick` shortens every run (for checking the harness, not for figures).
@@ -86,6 +86,11 @@ async function main(): Promise<void> {
         verdicts.push(
           `- note: ${framework} track case: ${number(dropped)} postbacks refused by a full queue (reported to onError)`,
         );
+    }
+
+    // The pinning is for the HTTP runs only: delivery and the rest use the whole machine.
+    for (const pid of [process.pid, receiver.process.pid, outageReceiver.process.pid]) {
+      if (pid !== undefined) unpin(pid);
     }
 
     log('capture cost in process');

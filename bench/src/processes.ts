@@ -32,6 +32,12 @@ export function pinLoadGenerator(): void {
   execFileSync('taskset', ['-a', '-cp', `0-${SERVER_CPU - 1}`, String(process.pid)], { stdio: 'ignore' });
 }
 
+/** Lets a process (and its threads) run on every CPU again, for the measurements after the HTTP runs. */
+export function unpin(pid: number): void {
+  if (SERVER_CPU === undefined) return;
+  execFileSync('taskset', ['-a', '-cp', `0-${SERVER_CPU}`, String(pid)], { stdio: 'ignore' });
+}
+
 /**
  * Forks `children/<name>.js` and waits for its first IPC message (its address, usually).
  * A `pinned` child runs on {@link SERVER_CPU} alone.
