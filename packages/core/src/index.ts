@@ -28,7 +28,6 @@ export {
 export {
   API_KEY_ENV,
   BASE_URL_ENV,
-  CLIENT_OPTION_NAMES,
   type ClientOptions,
   DEFAULT_BASE_URL,
   type ErrorHandler,

@@ -3,7 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { createClient, GrowthChannelConfigError } from '@growth-channel/core';
+import { createClient, GrowthChannelConfigError, isLoopbackHost } from '@growth-channel/core';
 import {
   CliError,
   EXIT_FAILED,
@@ -171,14 +171,11 @@ async function checkBaseUrl(baseUrl: BaseUrl, report: Report): Promise<URL | und
     return undefined;
   };
   let client: ReturnType<typeof createClient>;
-  let plainHttpToRemote = false;
   try {
     client = createClient({
       // Core sees the URL with any user name and password taken out: its message could quote part of them.
       baseUrl: shown.text,
       env: {},
-      // Core warns exactly when postbacks would cross the network unencrypted: its rule, not a copy.
-      logger: { warn: () => (plainHttpToRemote = true) },
     });
   } catch (error) {
     if (!(error instanceof GrowthChannelConfigError)) throw error;
@@ -199,7 +196,8 @@ async function checkBaseUrl(baseUrl: BaseUrl, report: Report): Promise<URL | und
   );
   const target = new URL(endpoint);
   if (target.protocol === 'https:') report('ok', 'Transport', 'https');
-  else if (plainHttpToRemote) {
+  // Core's own rule for when it warns about plain http.
+  else if (!isLoopbackHost(target.hostname)) {
     report(
       'warn',
       'Transport',

@@ -115,9 +115,6 @@ const KNOWN_OPTIONS = new Set([
 /** The longest delay setTimeout honours (2^31-1 ms, about 24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Names of every client option, so framework packages can tell client options from their own. */
-export const CLIENT_OPTION_NAMES: ReadonlySet<string> = KNOWN_OPTIONS;
-
 export function resolveClientOptions(options: ClientOptions = {}): ResolvedClientOptions {
   if (options === null || typeof options !== 'object') {
     throw configError('createClient() options must be an object.');
